@@ -1,0 +1,58 @@
+"""The Cognito gateway: the only package that imports boto3 and botocore.
+
+``get_idp()`` gives the process-wide ``CognitoIdentityProvider`` for the configured pool;
+``pool_description()`` is DescribeUserPool, cached per process (the call has a 15 RPS account quota).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.cognito.idp import CognitoIdentityProvider
+    from accounts.cognito.types import PoolDescription
+
+_lock = threading.Lock()
+_idp: CognitoIdentityProvider | None = None
+_pool: tuple[float, PoolDescription] | None = None
+POOL_CACHE_SECONDS = 300
+
+
+def get_idp() -> CognitoIdentityProvider:
+    global _idp
+    if _idp is None:
+        from accounts.cognito.idp import CognitoIdentityProvider
+
+        with _lock:
+            if _idp is None:
+                _idp = CognitoIdentityProvider()
+    return _idp
+
+
+def pool_description(*, refresh: bool = False) -> PoolDescription:
+    """DescribeUserPool, at most once per ``POOL_CACHE_SECONDS`` per process."""
+    global _pool
+    cached = _pool
+    if cached and not refresh and time.monotonic() - cached[0] < POOL_CACHE_SECONDS:
+        return cached[1]
+    description = get_idp().describe_user_pool()
+    _pool = (time.monotonic(), description)
+    return description
+
+
+def reset_caches() -> None:
+    """Forget clients, the gateway, the pool description and JWKS keys (tests, settings changes)."""
+    global _idp, _pool
+    from accounts.cognito.client import reset_clients
+
+    with _lock:
+        _idp = None
+        _pool = None
+    reset_clients()
+    try:
+        from accounts.cognito.tokens import reset_jwks_cache
+    except ImportError:  # tokens.py not present in a partial checkout
+        return
+    reset_jwks_cache()

@@ -1,0 +1,1 @@
+"""Local mode only: pages that show what the embedded localcognito did (the mailbox)."""
