@@ -1,0 +1,155 @@
+"""Shared fixtures: a real localcognito server per test session, a freshly bootstrapped pool per test.
+
+``cognito`` (function scope) resets localcognito, bootstraps the pool exactly as ``make run`` does, and
+points the portal's settings at it. ``cognito_calls`` counts the Cognito calls the portal makes.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import time
+import urllib.request
+from dataclasses import dataclass, field
+
+import boto3
+import pyotp
+import pytest
+from botocore.config import Config
+
+from accounts.cognito.bootstrap import PoolSettings, bootstrap_pool
+from localcognito.server import LocalCognitoServer
+
+STRONG_PASSWORD = "Correct-Horse-42!"
+
+
+@pytest.fixture(scope="session")
+def localcognito_server():
+    server = LocalCognitoServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+def boto_client(endpoint_url: str):
+    return boto3.session.Session().client(
+        "cognito-idp",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+@dataclass
+class LocalPool:
+    """The bootstrapped local pool plus shortcuts tests need (outbox, users, TOTP)."""
+
+    server: LocalCognitoServer
+    settings: PoolSettings
+    admin: object  # a boto3 cognito-idp client with admin rights on the local pool
+    totp_secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pool_id(self) -> str:
+        return self.settings.pool_id
+
+    def outbox(self) -> list[dict]:
+        with urllib.request.urlopen(self.server.url + "/_local/outbox", timeout=5) as response:  # noqa: S310
+            return json.load(response)
+
+    def last_message(self, username: str, kind: str | None = None) -> dict:
+        for message in reversed(self.outbox()):
+            if message["username"] == username and (kind is None or message["kind"] == kind):
+                return message
+        raise AssertionError(f"no {kind or 'message'} for {username} in the outbox")
+
+    def last_code(self, username: str, kind: str | None = None) -> str:
+        return self.last_message(username, kind)["code"]
+
+    def create_user(
+        self,
+        username: str,
+        password: str = STRONG_PASSWORD,
+        *,
+        email: str | None = None,
+        groups: tuple[str, ...] = (),
+        attributes: dict[str, str] | None = None,
+        enabled: bool = True,
+    ) -> None:
+        """A CONFIRMED user with a permanent password and a verified email (no TOTP yet)."""
+        attrs = {"email": email or f"{username}@example.com", "email_verified": "true", **(attributes or {})}
+        self.admin.admin_create_user(
+            UserPoolId=self.pool_id,
+            Username=username,
+            UserAttributes=[{"Name": k, "Value": v} for k, v in attrs.items()],
+            MessageAction="SUPPRESS",
+        )
+        self.admin.admin_set_user_password(
+            UserPoolId=self.pool_id, Username=username, Password=password, Permanent=True
+        )
+        for group in groups:
+            self.admin.admin_add_user_to_group(UserPoolId=self.pool_id, Username=username, GroupName=group)
+        if not enabled:
+            self.admin.admin_disable_user(UserPoolId=self.pool_id, Username=username)
+
+    def enrol_totp(self, username: str, password: str = STRONG_PASSWORD) -> str:
+        """Run MFA_SETUP for the user through the API; returns the TOTP secret."""
+        from accounts.cognito.idp import CognitoIdentityProvider
+
+        idp = CognitoIdentityProvider(
+            user_pool_id=self.pool_id,
+            client_id=self.settings.client_id,
+            client_secret=self.settings.client_secret,
+        )
+        challenge = idp.admin_initiate_auth(username, password)
+        assert challenge.name == "MFA_SETUP", challenge
+        setup = idp.associate_software_token(session=challenge.session)
+        verified = idp.verify_software_token(pyotp.TOTP(setup.secret_code).now(), session=setup.session)
+        idp.admin_respond_to_auth_challenge("MFA_SETUP", verified.session, username)
+        self.totp_secrets[username] = setup.secret_code
+        return setup.secret_code
+
+    def totp_code(self, username: str, *, step: int = 0) -> str:
+        """A TOTP code for the user (``step=1`` gives the next window's, which Cognito also accepts)."""
+        return pyotp.TOTP(self.totp_secrets[username]).at(time.time() + 30 * step)
+
+
+@pytest.fixture
+def cognito(localcognito_server, settings) -> LocalPool:
+    """A fresh local pool for this test, with the portal configured to use it."""
+    localcognito_server.reset()
+    admin = boto_client(localcognito_server.url)
+    pool = bootstrap_pool(admin)
+    settings.COGNITO_ENDPOINT_URL = localcognito_server.url
+    settings.COGNITO_USER_POOL_ID = pool.pool_id
+    settings.COGNITO_CLIENT_ID = pool.client_id
+    settings.COGNITO_CLIENT_SECRET = pool.client_secret
+    settings.COGNITO_REGION = pool.region
+    settings.COGNITO_MAX_ATTEMPTS = 1
+    settings.LOCAL_COGNITO = True
+    return LocalPool(server=localcognito_server, settings=pool, admin=admin)
+
+
+class CallCounter(collections.Counter):
+    """Cognito operations the portal called, by API name (e.g. ``calls["AdminInitiateAuth"]``)."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.values())
+
+
+@pytest.fixture
+def cognito_calls(cognito) -> CallCounter:
+    """Counts the portal's Cognito calls with botocore's before-call event (counts, never times)."""
+    from accounts.cognito.client import get_client
+
+    counter = CallCounter()
+
+    def count(model, **kwargs):
+        counter[model.name] += 1
+
+    for retry in (True, False):
+        get_client(retry=retry).meta.events.register("before-call.cognito-idp", count)
+    return counter
