@@ -17,14 +17,13 @@ import pyotp
 import pytest
 from botocore.config import Config
 
-from accounts.cognito.bootstrap import PoolSettings, bootstrap_pool
-from localcognito.server import LocalCognitoServer
-
 STRONG_PASSWORD = "Correct-Horse-42!"
 
 
 @pytest.fixture(scope="session")
 def localcognito_server():
+    from localcognito.server import LocalCognitoServer
+
     server = LocalCognitoServer(host="127.0.0.1", port=0)
     server.start()
     yield server
@@ -46,8 +45,8 @@ def boto_client(endpoint_url: str):
 class LocalPool:
     """The bootstrapped local pool plus shortcuts tests need (outbox, users, TOTP)."""
 
-    server: LocalCognitoServer
-    settings: PoolSettings
+    server: object  # localcognito.server.LocalCognitoServer
+    settings: object  # accounts.cognito.bootstrap.PoolSettings
     admin: object  # a boto3 cognito-idp client with admin rights on the local pool
     totp_secrets: dict[str, str] = field(default_factory=dict)
 
@@ -119,6 +118,8 @@ class LocalPool:
 @pytest.fixture
 def cognito(localcognito_server, settings) -> LocalPool:
     """A fresh local pool for this test, with the portal configured to use it."""
+    from accounts.cognito.bootstrap import bootstrap_pool
+
     localcognito_server.reset()
     admin = boto_client(localcognito_server.url)
     pool = bootstrap_pool(admin)
