@@ -46,13 +46,10 @@ def reset_caches() -> None:
     """Forget clients, the gateway, the pool description and JWKS keys (tests, settings changes)."""
     global _idp, _pool
     from accounts.cognito.client import reset_clients
+    from accounts.cognito.tokens import reset_jwks_cache
 
     with _lock:
         _idp = None
         _pool = None
     reset_clients()
-    try:
-        from accounts.cognito.tokens import reset_jwks_cache
-    except ImportError:  # tokens.py not present in a partial checkout
-        return
     reset_jwks_cache()
