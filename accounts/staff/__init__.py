@@ -1,0 +1,1 @@
+"""Staff pages inside the Django admin: find, inspect and act on Cognito users."""

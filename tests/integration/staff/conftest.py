@@ -1,0 +1,106 @@
+"""Fixtures for the staff pages: mirror users with staff permissions, Cognito helpers for devices."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+
+from tests.conftest import STRONG_PASSWORD, LocalPool
+
+PERMISSIONS = {
+    "view": ["view_cognito_users"],
+    "manage": ["view_cognito_users", "manage_cognito_users"],
+    "delete": ["view_cognito_users", "manage_cognito_users", "delete_cognito_users"],
+}
+
+
+def make_staff(username: str, level: str | None, *, is_staff: bool = True):
+    """A mirror user (as the sign-in would create) with the permissions of ``level`` (None: none)."""
+    from accounts.models import User
+
+    user = User.objects.create_user(username=username, is_staff=is_staff)
+    if level:
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label="accounts", codename__in=PERMISSIONS[level])
+        )
+    return user
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(db) -> Client:
+    """Signed in as a staff member who may view, act on and delete Cognito users."""
+    return client_for(make_staff("staff-admin", "delete"))
+
+
+@pytest.fixture
+def viewer_client(db) -> Client:
+    return client_for(make_staff("staff-viewer", "view"))
+
+
+def local_idp(pool: LocalPool):
+    from accounts.cognito.idp import CognitoIdentityProvider
+
+    return CognitoIdentityProvider(
+        user_pool_id=pool.pool_id,
+        client_id=pool.settings.client_id,
+        client_secret=pool.settings.client_secret,
+    )
+
+
+def sign_in_with_totp(pool: LocalPool, username: str):
+    """Password + TOTP sign-in (enrolling TOTP first if needed); returns the AuthTokens."""
+    idp = local_idp(pool)
+    if username not in pool.totp_secrets:
+        _enrol_with_previous_code(idp, pool, username)
+    challenge = idp.admin_initiate_auth(username, STRONG_PASSWORD)
+    assert challenge.name == "SOFTWARE_TOKEN_MFA", challenge
+    # Each code is accepted once and never an older one: enrolment used the previous window's code, so
+    # the sign-ins use this window's and the next.
+    steps = _unused_steps.setdefault((pool.pool_id, username), [0, 1])
+    assert steps, "only two TOTP sign-ins per user fit in one test"
+    return idp.admin_respond_to_auth_challenge(
+        "SOFTWARE_TOKEN_MFA",
+        challenge.session,
+        username,
+        {"SOFTWARE_TOKEN_MFA_CODE": pool.totp_code(username, step=steps.pop(0))},
+    )
+
+
+def remember_device(pool: LocalPool, username: str, *, name: str = "Test browser") -> str:
+    """Sign the user in with TOTP and remember the new device, as the portal does; returns its key."""
+    from accounts.cognito import srp
+
+    tokens = sign_in_with_totp(pool, username)
+    device = tokens.new_device
+    assert device is not None, "localcognito gave no NewDeviceMetadata"
+    verifier = srp.new_device_verifier(device.device_group_key, device.device_key)
+    idp = local_idp(pool)
+    if idp.confirm_device(
+        tokens.access_token,
+        device.device_key,
+        verifier=verifier.verifier_b64,
+        salt=verifier.salt_b64,
+        device_name=name,
+    ):
+        idp.update_device_status(tokens.access_token, device.device_key, remembered=True)
+    return device.device_key
+
+
+_unused_steps: dict[tuple[str, str], list[int]] = {}
+
+
+def _enrol_with_previous_code(idp, pool: LocalPool, username: str) -> None:
+    challenge = idp.admin_initiate_auth(username, STRONG_PASSWORD)
+    assert challenge.name == "MFA_SETUP", challenge
+    setup = idp.associate_software_token(session=challenge.session)
+    pool.totp_secrets[username] = setup.secret_code
+    verified = idp.verify_software_token(pool.totp_code(username, step=-1), session=setup.session)
+    idp.admin_respond_to_auth_challenge("MFA_SETUP", verified.session, username)
