@@ -23,6 +23,9 @@ from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    PartialCredentialsError,
     ReadTimeoutError,
 )
 from django.conf import settings
@@ -101,6 +104,15 @@ def _parse_auth(response: dict[str, Any]) -> AuthResult:
     raise errors.CognitoError("Cognito answered with neither tokens nor a challenge.", code="EmptyAnswer")
 
 
+def _session_or_access_token(session: str | None, access_token: str | None) -> dict[str, str]:
+    """TOTP calls take either the sign-in Session or an AccessToken, never both."""
+    if session:
+        return {"Session": session}
+    if access_token:
+        return {"AccessToken": access_token}
+    raise ValueError("A session or an access token is needed.")
+
+
 class CognitoIdentityProvider:
     """The portal's gateway to one user pool and app client (from settings unless given)."""
 
@@ -163,6 +175,20 @@ class CognitoIdentityProvider:
                     continue
                 logger.warning("Cognito %s unreachable: %s", operation, exc.__class__.__name__)
                 raise errors.CognitoUnavailable(
+                    str(exc), code=exc.__class__.__name__, operation=operation
+                ) from exc
+            except AssertionError:
+                raise  # botocore's Stubber reports test mismatches as AssertionErrors: never disguise them
+            except ParamValidationError as exc:
+                # botocore's client-side validation (e.g. an empty username): bad input, not an outage.
+                _local.request_id = ""
+                raise errors.InvalidParameter(
+                    str(exc), code="ParamValidationError", operation=operation
+                ) from exc
+            except (NoCredentialsError, PartialCredentialsError) as exc:
+                _local.request_id = ""
+                logger.error("Cognito %s: no usable AWS credentials (%s)", operation, exc.__class__.__name__)
+                raise errors.InvalidConfiguration(
                     str(exc), code=exc.__class__.__name__, operation=operation
                 ) from exc
             except (ReadTimeoutError, ConnectionClosedError, BotoCoreError) as exc:
@@ -248,7 +274,8 @@ class CognitoIdentityProvider:
             ClientId=self.client_id,
             ChallengeName=challenge_name,
             Session=session,
-            ChallengeResponses=self._with_secret(answers, username, "SECRET_HASH"),
+            # The hash must be over the USERNAME sent in this very request (cognito-api-notes §3.1).
+            ChallengeResponses=self._with_secret(answers, answers["USERNAME"], "SECRET_HASH"),
         )
         return _parse_auth(response)
 
@@ -264,12 +291,11 @@ class CognitoIdentityProvider:
     def respond_to_auth_challenge(
         self, challenge_name: str, session: str | None, username: str, responses: dict[str, str] | None = None
     ) -> AuthResult:
+        answers = {"USERNAME": username, **(responses or {})}
         params: dict[str, Any] = {
             "ClientId": self.client_id,
             "ChallengeName": challenge_name,
-            "ChallengeResponses": self._with_secret(
-                {"USERNAME": username, **(responses or {})}, username, "SECRET_HASH"
-            ),
+            "ChallengeResponses": self._with_secret(answers, answers["USERNAME"], "SECRET_HASH"),
         }
         if session:
             params["Session"] = session
@@ -279,7 +305,7 @@ class CognitoIdentityProvider:
     def associate_software_token(
         self, *, session: str | None = None, access_token: str | None = None
     ) -> SoftwareTokenSetup:
-        params = {"Session": session} if session else {"AccessToken": access_token}
+        params = _session_or_access_token(session, access_token)
         response = self._call("associate_software_token", **params)
         return SoftwareTokenSetup(secret_code=response["SecretCode"], session=response.get("Session"))
 
@@ -292,7 +318,7 @@ class CognitoIdentityProvider:
         friendly_name: str | None = None,
     ) -> VerifyResult:
         params: dict[str, Any] = {"UserCode": code}
-        params.update({"Session": session} if session else {"AccessToken": access_token})
+        params.update(_session_or_access_token(session, access_token))
         if friendly_name:
             params["FriendlyDeviceName"] = friendly_name
         response = self._call("verify_software_token", **params)
@@ -303,13 +329,14 @@ class CognitoIdentityProvider:
         self, access_token: str, device_key: str, *, verifier: str, salt: str, device_name: str
     ) -> bool:
         """Returns ``UserConfirmationNecessary``: True when UpdateDeviceStatus must remember it."""
-        response = self._call(
-            "confirm_device",
-            AccessToken=access_token,
-            DeviceKey=device_key,
-            DeviceSecretVerifierConfig={"PasswordVerifier": verifier, "Salt": salt},
-            DeviceName=device_name[:1024],
-        )
+        params: dict[str, Any] = {
+            "AccessToken": access_token,
+            "DeviceKey": device_key,
+            "DeviceSecretVerifierConfig": {"PasswordVerifier": verifier, "Salt": salt},
+        }
+        if device_name:  # Cognito wants 1 to 1024 characters, or no name at all
+            params["DeviceName"] = device_name[:1024]
+        response = self._call("confirm_device", **params)
         return bool(response.get("UserConfirmationNecessary"))
 
     def update_device_status(self, access_token: str, device_key: str, *, remembered: bool) -> None:
