@@ -1,0 +1,1 @@
+"""localcognito: an embedded, faithful local Amazon Cognito user-pool emulator built on moto."""

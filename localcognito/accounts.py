@@ -1,0 +1,268 @@
+"""Sign-up, confirmation and password-recovery operations, with codes delivered to the outbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .core import Ext, Request, mask_email, temporary_password
+from .errors import CognitoError, invalid, not_authorized, user_not_found
+
+
+class Forward:
+    """Handler result meaning: send this request body on to moto and relay its answer untouched."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+
+def _details(email: str) -> dict[str, str]:
+    return {"Destination": mask_email(email), "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+
+def _fake_details(username: Any) -> dict[str, Any]:
+    # PreventUserExistenceErrors: answer as if a code went out, without revealing anything.
+    return {"CodeDeliveryDetails": _details(f"{str(username)[:1] or 'u'}@e")}
+
+
+def sign_up(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    client = ext.client(b.get("ClientId"))
+    username = b.get("Username")
+    ext.check_secret_hash(client, [username], b.get("SecretHash"))
+    pool = ext.pool(client.pool_id)
+    if isinstance(b.get("Password"), str):
+        ext.check_password_policy(pool.pool_id, b["Password"])
+    params = {k: b[k] for k in ("ClientId", "Username", "Password", "UserAttributes") if k in b}
+    result = ext.call("SignUp", pool.pool_id, params)
+    user = ext.user(pool.pool_id, username)
+    out: dict[str, Any] = {"UserConfirmed": False, "UserSub": result.get("UserSub")}
+    email = user.attributes.get("email") if user else None
+    if user and email and "email" in pool.auto_verified:
+        code = ext.new_code(ext.state.signup_codes, user.sub, ext.settings.signup_code_ttl)
+        ext.outbox.deliver(
+            kind="signup",
+            pool_id=pool.pool_id,
+            username=user.username,
+            destination=email,
+            code=code,
+            when=ext.now(),
+        )
+        out["CodeDeliveryDetails"] = _details(email)
+    return out
+
+
+def confirm_sign_up(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    client = ext.client(b.get("ClientId"))
+    ext.check_secret_hash(client, [b.get("Username")], b.get("SecretHash"))
+    user = ext.user(client.pool_id, b.get("Username"))
+    if user is None:
+        if client.prevent_user_existence_errors:
+            raise CognitoError(
+                "CodeMismatchException", "Invalid verification code provided, please try again."
+            )
+        raise user_not_found()
+    if user.status != "UNCONFIRMED":
+        raise not_authorized(f"User cannot be confirmed. Current status is {user.status}")
+    ext.check_code(ext.state.signup_codes, user.sub, b.get("ConfirmationCode"))
+    ext.call("AdminConfirmSignUp", client.pool_id, {"UserPoolId": client.pool_id, "Username": user.username})
+    if user.attributes.get("email"):
+        ext.call(
+            "AdminUpdateUserAttributes",
+            client.pool_id,
+            {
+                "UserPoolId": client.pool_id,
+                "Username": user.username,
+                "UserAttributes": [{"Name": "email_verified", "Value": "true"}],
+            },
+        )
+    return {}
+
+
+def resend_confirmation_code(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    client = ext.client(b.get("ClientId"))
+    ext.check_secret_hash(client, [b.get("Username")], b.get("SecretHash"))
+    user = ext.user(client.pool_id, b.get("Username"))
+    if user is None:
+        if client.prevent_user_existence_errors:
+            return _fake_details(b.get("Username"))
+        raise user_not_found()
+    if user.status != "UNCONFIRMED":
+        raise invalid("User is already confirmed.")
+    email = user.attributes.get("email")
+    if not email:
+        raise invalid("User has no email address to send a confirmation code to.")
+    ext.rate_limit("signup:" + user.sub)
+    code = ext.new_code(ext.state.signup_codes, user.sub, ext.settings.signup_code_ttl)
+    ext.outbox.deliver(
+        kind="signup",
+        pool_id=client.pool_id,
+        username=user.username,
+        destination=email,
+        code=code,
+        when=ext.now(),
+    )
+    return {"CodeDeliveryDetails": _details(email)}
+
+
+def forgot_password(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    client = ext.client(b.get("ClientId"))
+    ext.check_secret_hash(client, [b.get("Username")], b.get("SecretHash"))
+    hide = client.prevent_user_existence_errors
+    user = ext.user(client.pool_id, b.get("Username"))
+    if user is None:
+        if hide:
+            return _fake_details(b.get("Username"))
+        raise user_not_found()
+    email = user.attributes.get("email")
+    verified = user.attributes.get("email_verified") == "true"
+    if not user.enabled or not (email and verified):
+        if hide:
+            return _fake_details(b.get("Username"))
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        raise invalid(
+            "Cannot reset password for the user as there is no registered/verified email or phone_number"
+        )
+    if user.status == "FORCE_CHANGE_PASSWORD":
+        raise not_authorized("User password cannot be reset in the current state.")
+    ext.rate_limit("reset:" + user.sub)
+    code = ext.new_code(ext.state.reset_codes, user.sub, ext.settings.reset_code_ttl)
+    ext.outbox.deliver(
+        kind="forgot_password",
+        pool_id=client.pool_id,
+        username=user.username,
+        destination=str(email),
+        code=code,
+        when=ext.now(),
+    )
+    return {"CodeDeliveryDetails": _details(str(email))}
+
+
+def confirm_forgot_password(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    client = ext.client(b.get("ClientId"))
+    ext.check_secret_hash(client, [b.get("Username")], b.get("SecretHash"))
+    user = ext.user(client.pool_id, b.get("Username"))
+    if user is None:
+        if client.prevent_user_existence_errors:
+            raise CognitoError(
+                "CodeMismatchException", "Invalid verification code provided, please try again."
+            )
+        raise user_not_found()
+    # Policy first, so a weak password does not burn the code.
+    ext.check_password_policy(client.pool_id, b.get("Password"))
+    ext.check_code(ext.state.reset_codes, user.sub, b.get("ConfirmationCode"))
+    ext.call(
+        "AdminSetUserPassword",
+        client.pool_id,
+        {
+            "UserPoolId": client.pool_id,
+            "Username": user.username,
+            "Password": b["Password"],
+            "Permanent": True,
+        },
+    )
+    return {}
+
+
+def admin_reset_user_password(ext: Ext, req: Request) -> dict[str, Any]:
+    user = ext.admin_user(req.body)
+    ext.call("AdminResetUserPassword", user.pool_id, {"UserPoolId": user.pool_id, "Username": user.username})
+    email = user.attributes.get("email")
+    if email:
+        code = ext.new_code(ext.state.reset_codes, user.sub, ext.settings.reset_code_ttl)
+        ext.outbox.deliver(
+            kind="admin_reset",
+            pool_id=user.pool_id,
+            username=user.username,
+            destination=email,
+            code=code,
+            when=ext.now(),
+        )
+    return {}
+
+
+def admin_confirm_sign_up(ext: Ext, req: Request) -> dict[str, Any]:
+    user = ext.admin_user(req.body)
+    ext.call("AdminConfirmSignUp", user.pool_id, {"UserPoolId": user.pool_id, "Username": user.username})
+    ext.state.signup_codes.pop(user.sub, None)
+    return {}
+
+
+def _user_type(data: dict[str, Any]) -> dict[str, Any]:
+    """AdminGetUser's answer reshaped as the UserType that AdminCreateUser returns."""
+    keep = ("Username", "UserCreateDate", "UserLastModifiedDate", "Enabled", "UserStatus")
+    user = {k: data[k] for k in keep if k in data}
+    user["Attributes"] = data.get("UserAttributes", [])
+    return user
+
+
+def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    pool = ext.pool(b.get("UserPoolId"))
+    action = b.get("MessageAction")
+    if action not in (None, "RESEND", "SUPPRESS"):
+        raise invalid("MessageAction must be RESEND or SUPPRESS")
+    password = b.get("TemporaryPassword") or temporary_password(pool.password_policy)
+    ext.check_password_policy(pool.pool_id, password)
+    if action == "RESEND":
+        user = ext.user(pool.pool_id, b.get("Username"))
+        if user is None:
+            raise user_not_found()
+        if user.status != "FORCE_CHANGE_PASSWORD":
+            raise CognitoError("UnsupportedUserStateException", f"User is in status {user.status}.")
+        ext.call(
+            "AdminSetUserPassword",
+            pool.pool_id,
+            {"UserPoolId": pool.pool_id, "Username": user.username, "Password": password, "Permanent": False},
+        )
+        data = ext.call("AdminGetUser", pool.pool_id, {"UserPoolId": pool.pool_id, "Username": user.username})
+        result: dict[str, Any] = {"User": _user_type(data)}
+    else:
+        params = {k: v for k, v in b.items() if k != "MessageAction"}
+        params["TemporaryPassword"] = password
+        result = ext.call("AdminCreateUser", pool.pool_id, params)
+        user = ext.user(pool.pool_id, result["User"]["Username"])
+    if action != "SUPPRESS" and user is not None and user.attributes.get("email"):
+        ext.outbox.deliver(
+            kind="invitation",
+            pool_id=pool.pool_id,
+            username=user.username,
+            destination=user.attributes["email"],
+            temporary_password=password,
+            when=ext.now(),
+        )
+    return result
+
+
+def list_users(ext: Ext, req: Request) -> Forward:
+    b = req.body
+    limit = b.get("Limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 60):
+        raise invalid(
+            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
+            "Member must have value less than or equal to 60"
+        )
+    filt = b.get("Filter")
+    if isinstance(filt, str) and filt.lstrip().startswith("cognito:user_status"):
+        # Cognito matches the status case-insensitively; moto's statuses are upper case.
+        name, sep, value = filt.partition('"')
+        b["Filter"] = name + sep + value.upper()
+    return Forward(json.dumps(b).encode())
+
+
+OPERATIONS = {
+    "SignUp": sign_up,
+    "ConfirmSignUp": confirm_sign_up,
+    "ResendConfirmationCode": resend_confirmation_code,
+    "ForgotPassword": forgot_password,
+    "ConfirmForgotPassword": confirm_forgot_password,
+    "AdminResetUserPassword": admin_reset_user_password,
+    "AdminConfirmSignUp": admin_confirm_sign_up,
+    "AdminCreateUser": admin_create_user,
+    "ListUsers": list_users,
+}

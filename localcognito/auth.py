@@ -1,0 +1,455 @@
+"""The sign-in state machine: (Admin)InitiateAuth, (Admin)RespondToAuthChallenge and RevokeToken."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from typing import Any
+
+from . import devices, srp
+from . import moto_adapter as moto
+from .core import AuthSession, Ext, Request
+from .errors import CognitoError, device_not_found, invalid, not_authorized, user_not_found
+from .mfa import check_code
+
+FLOW_PERMISSION = {
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH",
+}
+LEGACY_PERMISSION = {"ALLOW_ADMIN_USER_PASSWORD_AUTH": "ADMIN_NO_SRP_AUTH"}
+ADMIN_FLOWS = {
+    "ADMIN_USER_PASSWORD_AUTH",
+    "ADMIN_NO_SRP_AUTH",
+    "USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN",
+}
+USER_FLOWS = {"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"}
+MFAS_CAN_SETUP = json.dumps(["SOFTWARE_TOKEN_MFA"])
+INCORRECT = "Incorrect username or password."
+
+
+def _flow_allowed(client: moto.ClientInfo, flow: str) -> bool:
+    permission = FLOW_PERMISSION[flow]
+    legacy = LEGACY_PERMISSION.get(permission, permission.removeprefix("ALLOW_"))
+    return permission in client.auth_flows or legacy in client.auth_flows
+
+
+def _login_checks(client: moto.ClientInfo, user: moto.UserInfo | None, password_ok: bool) -> moto.UserInfo:
+    if user is None:
+        if client.prevent_user_existence_errors:
+            raise not_authorized(INCORRECT)
+        raise user_not_found()
+    if not user.enabled:
+        raise not_authorized("User is disabled.")
+    if not password_ok:
+        raise not_authorized(INCORRECT)
+    if user.status == "UNCONFIRMED":
+        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+    if user.status == "RESET_REQUIRED":
+        raise CognitoError("PasswordResetRequiredException", "Password reset required for the user")
+    return user
+
+
+class SignIn:
+    """One request's view of the sign-in machinery; the pending state lives in ext.state.sessions."""
+
+    def __init__(self, ext: Ext, req: Request) -> None:
+        self.ext = ext
+        self.req = req
+
+    # ---- entry points --------------------------------------------------------------------------
+    def initiate(self, admin: bool) -> dict[str, Any]:
+        b = self.req.body
+        client = self.ext.admin_client(b) if admin else self.ext.client(b.get("ClientId"))
+        flow = b.get("AuthFlow")
+        params = b.get("AuthParameters") or {}
+        if flow not in (ADMIN_FLOWS if admin else USER_FLOWS):
+            raise invalid(f"Initiate Auth method not supported: {flow}")
+        if not _flow_allowed(client, flow):
+            raise invalid(f"{flow} flow not enabled for this client")
+        self.ext.purge_sessions()
+        if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            return self.refresh(client, params)
+        username = params.get("USERNAME")
+        if not isinstance(username, str) or not username:
+            raise invalid("Missing required parameter USERNAME")
+        self.ext.check_secret_hash(client, [username], params.get("SECRET_HASH"))
+        user = self.ext.user(client.pool_id, username)
+        if flow == "USER_SRP_AUTH":
+            return self.srp_start(client, user, params)
+        password = params.get("PASSWORD")
+        if not isinstance(password, str) or not password:
+            raise invalid("Missing required parameter PASSWORD")
+        user = _login_checks(client, user, user is not None and user.password == password)
+        session = self.new_session(client, user, params.get("DEVICE_KEY"))
+        return self.first_factor_done(session, user)
+
+    def respond(self, admin: bool) -> dict[str, Any]:
+        b = self.req.body
+        client = self.ext.admin_client(b) if admin else self.ext.client(b.get("ClientId"))
+        name = b.get("ChallengeName")
+        answers = b.get("ChallengeResponses") or {}
+        session = self.find_session(client, b.get("Session"), name, answers)
+        if session.client_id != client.client_id:
+            raise not_authorized("Invalid session for the user.")
+        username = answers.get("USERNAME")
+        if not isinstance(username, str) or not username:
+            raise invalid("Missing required parameter USERNAME")
+        self.ext.check_secret_hash(client, [username], answers.get("SECRET_HASH"))
+        if name != session.challenge:
+            raise invalid(f"Invalid challenge name {name}: this session expects {session.challenge}.")
+        if session.fake:
+            self.drop(session)
+            raise not_authorized(INCORRECT)
+        if not self.same_user(session, username):
+            raise not_authorized(INCORRECT)
+        handler = {
+            "PASSWORD_VERIFIER": self.password_verifier,
+            "NEW_PASSWORD_REQUIRED": self.new_password_required,
+            "SOFTWARE_TOKEN_MFA": self.software_token_mfa,
+            "MFA_SETUP": self.mfa_setup,
+            "DEVICE_SRP_AUTH": self.device_srp_auth,
+            "DEVICE_PASSWORD_VERIFIER": self.device_password_verifier,
+        }[name]
+        return handler(client, session, answers)
+
+    # ---- sessions ------------------------------------------------------------------------------
+    def new_session(self, client: moto.ClientInfo, user: moto.UserInfo, device_key: Any) -> AuthSession:
+        return AuthSession(
+            id="",
+            pool_id=client.pool_id,
+            client_id=client.client_id,
+            username=user.username,
+            sub=user.sub,
+            challenge="",
+            expires=0.0,
+            ip=self.req.ip,
+            device_key=device_key if isinstance(device_key, str) and device_key else None,
+        )
+
+    def find_session(
+        self, client: moto.ClientInfo, session_id: Any, name: Any, answers: dict[str, Any]
+    ) -> AuthSession:
+        if session_id:
+            return self.ext.get_session(session_id)
+        # Some clients (pycognito) answer the verifier steps without a Session: find it by its SECRET_BLOCK.
+        now = self.ext.now()
+        for session in reversed(list(self.ext.state.sessions.values())):
+            if session.challenge != name or session.client_id != client.client_id or session.expires <= now:
+                continue
+            block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK")
+            if session.srp is not None and session.srp.secret_block_b64 == block:
+                return session
+            same_device = session.device_key == answers.get("DEVICE_KEY")
+            if name == "DEVICE_SRP_AUTH" and same_device and self.same_user(session, answers.get("USERNAME")):
+                return session
+        raise invalid("Missing required parameter Session")
+
+    def same_user(self, session: AuthSession, username: Any) -> bool:
+        if username in (session.username, session.sub):
+            return True
+        user = self.ext.user(session.pool_id, username)
+        return user is not None and user.sub == session.sub
+
+    def drop(self, session: AuthSession) -> None:
+        self.ext.state.sessions.pop(session.id, None)
+
+    def challenge(self, session: AuthSession, name: str, params: dict[str, str]) -> dict[str, Any]:
+        return {
+            "ChallengeName": name,
+            "Session": self.ext.put_session(session, name),
+            "ChallengeParameters": params,
+        }
+
+    # ---- the state machine ---------------------------------------------------------------------
+    def first_factor_done(self, session: AuthSession, user: moto.UserInfo) -> dict[str, Any]:
+        if user.status == "FORCE_CHANGE_PASSWORD":
+            pool = self.ext.pool(user.pool_id)
+            attributes = {k: v for k, v in user.attributes.items() if k != "sub"}
+            required = [f"userAttributes.{a}" for a in pool.required_attributes if not user.attributes.get(a)]
+            return self.challenge(
+                session,
+                "NEW_PASSWORD_REQUIRED",
+                {
+                    "USER_ID_FOR_SRP": user.username,
+                    "requiredAttributes": json.dumps(required),
+                    "userAttributes": json.dumps(attributes),
+                },
+            )
+        return self.advance(session)
+
+    def advance(self, session: AuthSession) -> dict[str, Any]:
+        """Pick the next step once the password is proven: device SRP, MFA, MFA setup or tokens."""
+        pool = self.ext.pool(session.pool_id)
+        device = None
+        if session.device_key:
+            device = self.ext.state.devices.get(session.device_key)
+            if device is None or device.sub != session.sub or not device.confirmed:
+                self.drop(session)
+                raise device_not_found()
+        totp = self.ext.state.totp.get(session.sub)
+        has_totp = bool(totp and totp.enabled and totp.secret)
+        mfa_needed = (pool.mfa == "ON" and pool.software_token_mfa) or (pool.mfa != "OFF" and has_totp)
+        # Only a remembered device, in a pool that lets remembered devices stand in for MFA, skips MFA.
+        skips_mfa = bool(
+            device and device.remembered and (pool.device_config or {}).get("ChallengeRequiredOnNewDevice")
+        )
+        if device and not session.device_done and (session.mfa_done or not mfa_needed or skips_mfa):
+            return self.challenge(session, "DEVICE_SRP_AUTH", {"USERNAME": session.username})
+        if mfa_needed and not session.mfa_done and not (skips_mfa and session.device_done):
+            if has_totp:
+                return self.challenge(session, "SOFTWARE_TOKEN_MFA", {"USER_ID_FOR_SRP": session.username})
+            return self.challenge(
+                session, "MFA_SETUP", {"MFAS_CAN_SETUP": MFAS_CAN_SETUP, "USER_ID_FOR_SRP": session.username}
+            )
+        return self.finish(session, pool)
+
+    def finish(self, session: AuthSession, pool: moto.PoolInfo) -> dict[str, Any]:
+        """Mint moto's tokens only now that every step has passed, and add NewDeviceMetadata."""
+        self.drop(session)
+        user = self.ext.user(session.pool_id, session.username)
+        if user is None:
+            raise not_authorized(INCORRECT)
+        result = self.ext.call(
+            "AdminInitiateAuth",
+            session.pool_id,
+            {
+                "UserPoolId": session.pool_id,
+                "ClientId": session.client_id,
+                "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                "AuthParameters": {"USERNAME": user.username, "PASSWORD": user.password or ""},
+            },
+        )
+        tokens = result.get("AuthenticationResult")
+        if not tokens:
+            raise CognitoError("InternalErrorException", f"moto answered {result.get('ChallengeName')}", 500)
+        if pool.device_config and not session.device_key:
+            device = devices.new_device(self.ext, session.pool_id, session.sub)
+            device.last_ip = session.ip
+            tokens["NewDeviceMetadata"] = {"DeviceKey": device.key, "DeviceGroupKey": device.group_key}
+        return {"ChallengeParameters": {}, "AuthenticationResult": tokens}
+
+    # ---- flows and challenges ------------------------------------------------------------------
+    def srp_start(
+        self, client: moto.ClientInfo, user: moto.UserInfo | None, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        srp_a = params.get("SRP_A")
+        if not isinstance(srp_a, str) or not srp_a:
+            raise invalid("Missing required parameter SRP_A")
+        pool_part = client.pool_id.split("_", 1)[1]
+        salt = srp.new_salt()
+        if user is None:
+            if not client.prevent_user_existence_errors:
+                raise user_not_found()
+            # Hide non-existence: a plausible challenge whose answer can never be right.
+            user = moto.UserInfo(client.pool_id, str(uuid.uuid4()), "", "CONFIRMED", True, None, {})
+            user_part, v, fake = user.username, secrets.randbelow(srp.N - 2) + 2, True
+        else:
+            if not user.enabled:
+                raise not_authorized("User is disabled.")
+            user_part, fake = user.username, False
+            v = srp.verifier(salt, pool_part, user_part, user.password or "")
+        session = self.new_session(client, user, params.get("DEVICE_KEY"))
+        session.fake = fake
+        try:
+            session.srp = srp.ServerChallenge.start(pool_part, user_part, v, srp_a)
+        except ValueError as exc:
+            raise invalid("SRP_A is not a valid SRP value.") from exc
+        return self.challenge(
+            session,
+            "PASSWORD_VERIFIER",
+            {
+                "SALT": salt.hex(),
+                "SRP_B": session.srp.srp_b_hex,
+                "SECRET_BLOCK": session.srp.secret_block_b64,
+                "USER_ID_FOR_SRP": user_part,
+                "USERNAME": user_part,
+            },
+        )
+
+    def password_verifier(
+        self, client: moto.ClientInfo, session: AuthSession, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        ok = session.srp is not None and session.srp.check(
+            answers.get("PASSWORD_CLAIM_SECRET_BLOCK"),
+            answers.get("TIMESTAMP"),
+            answers.get("PASSWORD_CLAIM_SIGNATURE"),
+        )
+        self.drop(session)  # a verifier session is single-use either way
+        user = self.ext.user(session.pool_id, session.username)
+        user = _login_checks(client, user, ok)
+        session.srp = None
+        if answers.get("DEVICE_KEY"):
+            session.device_key = answers["DEVICE_KEY"]
+        return self.first_factor_done(session, user)
+
+    def new_password_required(
+        self, client: moto.ClientInfo, session: AuthSession, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        pool = self.ext.pool(session.pool_id)
+        user = self.ext.user(session.pool_id, session.username)
+        if user is None:
+            raise not_authorized(INCORRECT)
+        password = answers.get("NEW_PASSWORD")
+        if not isinstance(password, str) or not password:
+            raise invalid("Missing required parameter NEW_PASSWORD")
+        self.ext.check_password_policy(session.pool_id, password)
+        given = {k.split(".", 1)[1]: v for k, v in answers.items() if k.startswith("userAttributes.")}
+        missing = [a for a in pool.required_attributes if not user.attributes.get(a) and not given.get(a)]
+        if missing:
+            raise invalid(f"Missing required attribute userAttributes.{missing[0]}")
+        base = {"UserPoolId": session.pool_id, "Username": user.username}
+        self.ext.call(
+            "AdminSetUserPassword", session.pool_id, {**base, "Password": password, "Permanent": True}
+        )
+        if given:
+            attributes = [{"Name": k, "Value": str(v)} for k, v in given.items()]
+            self.ext.call(
+                "AdminUpdateUserAttributes", session.pool_id, {**base, "UserAttributes": attributes}
+            )
+        return self.advance(session)
+
+    def software_token_mfa(
+        self, client: moto.ClientInfo, session: AuthSession, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        totp = self.ext.state.totp.get(session.sub)
+        if totp is None or not totp.secret:
+            raise CognitoError(
+                "SoftwareTokenMFANotFoundException", "Software Token MFA does not exist for the user."
+            )
+        problem = check_code(totp, totp.secret, answers.get("SOFTWARE_TOKEN_MFA_CODE"))
+        if problem == "reused":
+            raise CognitoError("ExpiredCodeException", "Your software token has already been used once.")
+        if problem:
+            session.mfa_failures += 1
+            if session.mfa_failures >= self.ext.settings.max_mfa_attempts:
+                self.drop(session)
+            raise CognitoError("CodeMismatchException", "Invalid code received for user")
+        session.mfa_done = True
+        return self.advance(session)
+
+    def mfa_setup(
+        self, client: moto.ClientInfo, session: AuthSession, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not session.verified:
+            raise invalid(
+                "The software token has not been verified: call VerifySoftwareToken with this session first."
+            )
+        session.mfa_done = True
+        return self.advance(session)
+
+    def device_srp_auth(
+        self, client: moto.ClientInfo, session: AuthSession, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        key = answers.get("DEVICE_KEY")
+        device = self.ext.state.devices.get(key) if isinstance(key, str) else None
+        if device is None or device.sub != session.sub or not device.confirmed or device.verifier is None:
+            self.drop(session)
+            raise device_not_found()
+        if session.device_key not in (None, key):
+            raise device_not_found()
+        session.device_key = key
+        try:
+            session.srp = srp.ServerChallenge.start(
+                device.group_key, device.key, device.verifier, answers.get("SRP_A")
+            )
+        except ValueError as exc:
+            raise invalid("SRP_A is not a valid SRP value.") from exc
+        return self.challenge(
+            session,
+            "DEVICE_PASSWORD_VERIFIER",
+            {
+                "SRP_B": session.srp.srp_b_hex,
+                "SALT": (device.salt or b"").hex(),
+                "SECRET_BLOCK": session.srp.secret_block_b64,
+                "USERNAME": session.username,
+            },
+        )
+
+    def device_password_verifier(
+        self, client: moto.ClientInfo, session: AuthSession, answers: dict[str, Any]
+    ) -> dict[str, Any]:
+        device = self.ext.state.devices.get(session.device_key or "")
+        if device is None or answers.get("DEVICE_KEY", device.key) != device.key:
+            self.drop(session)
+            raise device_not_found()
+        ok = session.srp is not None and session.srp.check(
+            answers.get("PASSWORD_CLAIM_SECRET_BLOCK"),
+            answers.get("TIMESTAMP"),
+            answers.get("PASSWORD_CLAIM_SIGNATURE"),
+        )
+        if not ok:
+            self.drop(session)
+            raise not_authorized(INCORRECT)
+        device.last_auth = self.ext.now()
+        device.last_ip = self.req.ip
+        session.device_done = True
+        session.srp = None
+        return self.advance(session)
+
+    def refresh(self, client: moto.ClientInfo, params: dict[str, Any]) -> dict[str, Any]:
+        token = params.get("REFRESH_TOKEN")
+        if not isinstance(token, str) or not token:
+            raise invalid("Missing required parameter REFRESH_TOKEN")
+        owner = moto.refresh_token_owner(client.pool_id, token)
+        if token in self.ext.state.revoked:
+            raise not_authorized("Refresh Token has been revoked")
+        if owner is None or owner[0] != client.client_id:
+            raise not_authorized("Invalid Refresh Token")
+        user = self.ext.user(client.pool_id, owner[1])
+        if user is None:
+            raise not_authorized("Invalid Refresh Token")
+        names = [n for n in (params.get("USERNAME"), user.username, user.sub) if isinstance(n, str)]
+        self.ext.check_secret_hash(client, names, params.get("SECRET_HASH"))
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        result = self.ext.call(
+            "AdminInitiateAuth",
+            client.pool_id,
+            {
+                "UserPoolId": client.pool_id,
+                "ClientId": client.client_id,
+                "AuthFlow": "REFRESH_TOKEN_AUTH",
+                "AuthParameters": {"REFRESH_TOKEN": token},
+            },
+        )
+        return {"ChallengeParameters": {}, "AuthenticationResult": result["AuthenticationResult"]}
+
+
+def revoke_token(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    client = ext.client(b.get("ClientId"))
+    if client.secret is not None and b.get("ClientSecret") != client.secret:
+        raise CognitoError("UnauthorizedException", "Invalid client credentials.")
+    if not client.token_revocation:
+        raise CognitoError(
+            "UnsupportedOperationException", "Token revocation is not enabled for this client."
+        )
+    token = b.get("Token")
+    if not isinstance(token, str) or not token:
+        raise invalid("Missing required parameter Token")
+    if token.count(".") == 2:
+        raise CognitoError(
+            "UnsupportedTokenTypeException", "Unsupported token type: only refresh tokens can be revoked."
+        )
+    owner = moto.refresh_token_owner(client.pool_id, token)
+    if owner is not None and owner[0] != client.client_id:
+        raise CognitoError("UnauthorizedException", "The token was not issued to this client.")
+    ext.state.revoked.add(token)
+    moto.revoke_refresh_token(client.pool_id, token, None)
+    return {}
+
+
+OPERATIONS = {
+    "InitiateAuth": lambda ext, req: SignIn(ext, req).initiate(admin=False),
+    "AdminInitiateAuth": lambda ext, req: SignIn(ext, req).initiate(admin=True),
+    "RespondToAuthChallenge": lambda ext, req: SignIn(ext, req).respond(admin=False),
+    "AdminRespondToAuthChallenge": lambda ext, req: SignIn(ext, req).respond(admin=True),
+    "RevokeToken": revoke_token,
+}

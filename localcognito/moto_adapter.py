@@ -1,0 +1,182 @@
+"""The one module that reads (and, in two documented places, writes) moto's Cognito internals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatus, cognitoidp_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+
+# Cognito's default ExplicitAuthFlows when a client is created without any.
+DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    client_id: str
+    pool_id: str
+    region: str
+    name: str
+    secret: str | None
+    auth_flows: tuple[str, ...]
+    prevent_user_existence_errors: bool
+    token_revocation: bool
+
+
+@dataclass(frozen=True)
+class PoolInfo:
+    pool_id: str
+    region: str
+    name: str
+    mfa: str
+    software_token_mfa: bool
+    device_config: dict[str, Any] | None
+    auto_verified: tuple[str, ...]
+    password_policy: dict[str, Any]
+    required_attributes: tuple[str, ...]
+    client_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    pool_id: str
+    username: str
+    sub: str
+    status: str
+    enabled: bool
+    password: str | None
+    attributes: dict[str, str]
+
+
+def _pools() -> Iterator[CognitoIdpUserPool]:
+    # Only iterate backends that already exist: indexing would create one per region.
+    for account in list(cognitoidp_backends.values()):
+        for backend in list(account.values()):
+            yield from list(backend.user_pools.values())
+
+
+def _pool(pool_id: str) -> CognitoIdpUserPool | None:
+    region = pool_id.split("_", 1)[0]
+    for account in list(cognitoidp_backends.values()):
+        backend = account.get(region) if region in account else None
+        if backend is not None and pool_id in backend.user_pools:
+            return backend.user_pools[pool_id]
+    return None
+
+
+def client_info(client_id: str) -> ClientInfo | None:
+    for pool in _pools():
+        client = pool.clients.get(client_id)
+        if client is not None:
+            cfg = client.extended_config
+            return ClientInfo(
+                client_id=client.id,
+                pool_id=pool.id,
+                region=pool.region,
+                name=cfg.get("ClientName") or "",
+                secret=client.secret if client.generate_secret else None,
+                auth_flows=tuple(cfg.get("ExplicitAuthFlows") or DEFAULT_AUTH_FLOWS),
+                prevent_user_existence_errors=cfg.get("PreventUserExistenceErrors") == "ENABLED",
+                token_revocation=bool(cfg.get("EnableTokenRevocation", True)),
+            )
+    return None
+
+
+def pool_info(pool_id: str) -> PoolInfo | None:
+    pool = _pool(pool_id)
+    if pool is None:
+        return None
+    cfg = pool.extended_config
+    required = tuple(name for name, attr in pool.schema_attributes.items() if attr.required)
+    return PoolInfo(
+        pool_id=pool.id,
+        region=pool.region,
+        name=pool.name,
+        mfa=pool.mfa_config or "OFF",
+        software_token_mfa=bool((pool.token_mfa_config or {}).get("Enabled")),
+        device_config=cfg.get("DeviceConfiguration") or None,
+        auto_verified=tuple(cfg.get("AutoVerifiedAttributes") or ()),
+        password_policy=dict((cfg.get("Policies") or {}).get("PasswordPolicy") or {}),
+        required_attributes=required,
+        client_ids=tuple(pool.clients),
+    )
+
+
+def list_pools() -> list[PoolInfo]:
+    return [info for pool in _pools() if (info := pool_info(pool.id)) is not None]
+
+
+def _user_info(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> UserInfo:
+    status = user.status.value if isinstance(user.status, UserStatus) else str(user.status)
+    return UserInfo(
+        pool_id=pool.id,
+        username=user.username,
+        sub=user.id,
+        status=status,
+        enabled=bool(user.enabled),
+        password=user.password,
+        attributes=dict(user.attribute_lookup),
+    )
+
+
+def user_info(pool_id: str, username: str) -> UserInfo | None:
+    """Look a user up by username or (for alias pools) email/phone, as moto's own operations do."""
+    pool = _pool(pool_id)
+    if pool is None or not username:
+        return None
+    user = pool._get_user(username)
+    return _user_info(pool, user) if user is not None else None
+
+
+def access_token_owner(token: str) -> UserInfo | None:
+    """The user an access token was issued to, or None when moto does not know it (or signed it out)."""
+    for pool in _pools():
+        entry = pool.access_tokens.get(token)
+        if entry is not None:
+            user = pool._get_user(entry[1])
+            return _user_info(pool, user) if user is not None else None
+    return None
+
+
+def refresh_token_owner(pool_id: str, token: str) -> tuple[str, str] | None:
+    """(client_id, username) of a live refresh token; None when unknown or signed out."""
+    pool = _pool(pool_id)
+    entry = pool.refresh_tokens.get(token) if pool is not None else None
+    return (entry[0], entry[1]) if entry else None
+
+
+def revoke_refresh_token(pool_id: str, token: str, origin_jti: str | None) -> None:
+    """Write: moto lacks RevokeToken, so kill the refresh token and its access tokens as sign-out does."""
+    pool = _pool(pool_id)
+    if pool is None or token not in pool.refresh_tokens:
+        return
+    entry = pool.refresh_tokens[token]
+    pool.refresh_tokens[token] = None
+    if entry is None:
+        return
+    jti = entry[2]
+
+    for access_token in list(pool.access_tokens):
+        try:
+            claims = jwt.decode(access_token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            continue
+        if claims.get("origin_jti") in (jti, origin_jti):
+            pool.access_tokens.pop(access_token, None)
+
+
+def bulk_create_users(pool_id: str, users: list[tuple[str, str, list[dict[str, str]]]]) -> None:
+    """Write (bench only): insert CONFIRMED users straight into the pool, 100x faster than the API."""
+    pool = _pool(pool_id)
+    if pool is None:
+        raise KeyError(pool_id)
+    for username, password, attributes in users:
+        user = CognitoIdpUser(pool_id, username, password, UserStatus.CONFIRMED, attributes)
+        pool.users[user.username] = user
+
+
+def account_id() -> str:
+    return DEFAULT_ACCOUNT_ID
