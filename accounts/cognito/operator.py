@@ -1,0 +1,77 @@
+"""Operator tasks that need a raw boto3 client (bootstrapping a pool), with Cognito failures as domain errors.
+
+Only ``accounts.cognito`` may import boto3/botocore, so the ``cognito_bootstrap`` command comes through here.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+from django.conf import settings
+
+from accounts.cognito import errors
+from accounts.cognito.bootstrap import PoolSettings, bootstrap_pool
+from accounts.cognito.client import get_client
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def endpoint_is_loopback(endpoint_url: str | None = None) -> bool:
+    """True when the configured Cognito endpoint is on this machine (a local Cognito, never AWS)."""
+    url = settings.COGNITO_ENDPOINT_URL if endpoint_url is None else endpoint_url
+    if not url:
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def bootstrap_configured_pool(
+    *,
+    pool_name: str = "cognito-portal",
+    client_name: str = "cognito-portal-web",
+    with_secret: bool = True,
+    staff_group: str | None = None,
+    admin_group: str | None = None,
+) -> PoolSettings:
+    """Create (or find and update) the pool, app client and groups where the settings point.
+
+    Idempotent: a second run finds the same pool and client by name and returns the same ids.
+    """
+    client = get_client(retry=True)
+    try:
+        return bootstrap_pool(
+            client,
+            pool_name=pool_name,
+            client_name=client_name,
+            with_secret=with_secret,
+            staff_group=staff_group or settings.COGNITO_STAFF_GROUP,
+            admin_group=admin_group or settings.COGNITO_ADMIN_GROUP,
+        )
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        meta = exc.response.get("ResponseMetadata", {})
+        raise errors.error_for(
+            error.get("Code", ""),
+            error.get("Message", ""),
+            status=int(meta.get("HTTPStatusCode") or 400),
+            request_id=meta.get("RequestId", ""),
+            operation=exc.operation_name,
+        ) from exc
+    except (NoCredentialsError, PartialCredentialsError, NoRegionError) as exc:
+        raise errors.InvalidConfiguration(
+            f"{str(exc).rstrip('.')}. Set AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY) and AWS_REGION, or COGNITO_ENDPOINT_URL for a local Cognito",
+            code=exc.__class__.__name__,
+        ) from exc
+    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, BotoCoreError) as exc:
+        raise errors.CognitoUnavailable(str(exc), code=exc.__class__.__name__) from exc

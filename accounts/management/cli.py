@@ -1,0 +1,238 @@
+"""Terminal plumbing shared by the operator commands: errors as one line, confirmations, aligned tables.
+
+Every command runs its work inside ``operator_errors()``, so a Cognito failure, bad input or Ctrl-C ends
+as a ``CommandError`` (one line on stderr, non-zero exit status) and never as a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import logging
+import os
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import chain, islice
+from typing import TextIO
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from accounts.cognito import errors
+from accounts.cognito.filters import FilterError
+
+INTERRUPTED_STATUS = 130  # what shells report for a process ended by SIGINT
+
+
+def operator_label() -> str:
+    """The audit trail's actor for a command: ``operator:<login name>``."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        name = "unknown"
+    return f"operator:{name}"
+
+
+def operation_name(operation: str) -> str:
+    """``admin_get_user`` → ``AdminGetUser`` (the name in Cognito's API reference)."""
+    return "".join(part[:1].upper() + part[1:] for part in operation.split("_")) if operation else ""
+
+
+def where() -> str:
+    """Where the commands talk to, for error messages: the local endpoint or the AWS region."""
+    endpoint = settings.COGNITO_ENDPOINT_URL
+    return endpoint if endpoint else f"AWS {settings.COGNITO_REGION}"
+
+
+def require_configuration() -> None:
+    missing = [
+        name
+        for name, value in (
+            ("COGNITO_USER_POOL_ID", settings.COGNITO_USER_POOL_ID),
+            ("COGNITO_CLIENT_ID", settings.COGNITO_CLIENT_ID),
+        )
+        if not value
+    ]
+    if missing:
+        raise CommandError(
+            _("%(names)s not set. Run `manage.py cognito_bootstrap` and export the lines it prints.")
+            % {"names": " and ".join(missing) + (" is" if len(missing) == 1 else " are")}
+        )
+
+
+def describe_error(exc: errors.CognitoError) -> str:
+    """One line for an operator: what failed, Cognito's own words and what to do next."""
+    call = operation_name(exc.operation)
+    if isinstance(exc, errors.CognitoUnavailable):
+        return _(
+            "Cognito is unreachable or busy (%(call)s%(where)s: %(code)s). "
+            "Check the endpoint, your network and credentials, then try again."
+        ) % {
+            "call": f"{call} at " if call else "",
+            "where": where(),
+            "code": exc.code or exc.__class__.__name__,
+        }
+    reason = (exc.aws_message or str(exc.user_message)).strip().rstrip(".")
+    code = exc.code or exc.__class__.__name__
+    if call:
+        return _("Cognito refused %(call)s: %(reason)s (%(code)s).") % {
+            "call": call,
+            "reason": reason,
+            "code": code,
+        }
+    return f"{reason} ({code})."
+
+
+@contextlib.contextmanager
+def operator_errors(verbosity: int = 1) -> Iterator[None]:
+    """Turn every expected failure into a one-line ``CommandError``.
+
+    Below ``--verbosity 2`` the gateway's own log lines about failed calls are held back: the command's
+    one-line message already says what failed, and a second, differently worded line only confuses.
+    """
+    gateway_logger = logging.getLogger("accounts.cognito")
+    previous_level = gateway_logger.level
+    if verbosity < 2:
+        gateway_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    except CommandError:
+        raise
+    except KeyboardInterrupt:
+        raise CommandError(_("Interrupted."), returncode=INTERRUPTED_STATUS) from None
+    except FilterError as exc:
+        raise CommandError(str(exc)) from None
+    except errors.CognitoError as exc:
+        raise CommandError(describe_error(exc)) from None
+    except BrokenPipeError:
+        # `… | head` closed the pipe: stop quietly, and keep Python from complaining at exit.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0) from None
+    except OSError as exc:
+        raise CommandError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
+    finally:
+        gateway_logger.setLevel(previous_level)
+
+
+def user_not_found(username: str) -> CommandError:
+    return CommandError(
+        _("No user named %(username)s in pool %(pool)s. Check the spelling (usernames are case-sensitive).")
+        % {"username": printable(repr(username)), "pool": settings.COGNITO_USER_POOL_ID}
+    )
+
+
+def confirm(
+    question: str, *, assume_yes: bool, hint: str, stderr: TextIO, stdin: TextIO | None = None
+) -> None:
+    """Ask ``question [y/N]`` on the terminal; raise ``CommandError`` unless the answer is yes.
+
+    Without a terminal there is nobody to ask: refuse, and say which flag confirms in scripts.
+    """
+    if assume_yes:
+        return
+    stdin = stdin or sys.stdin
+    if not (stdin and stdin.isatty()):
+        raise CommandError(_("Not confirmed: there is no terminal to ask on. %(hint)s") % {"hint": hint})
+    stderr.write(f"{question} [y/N] ")
+    stderr.flush()
+    answer = stdin.readline()
+    if not answer:
+        stderr.write("\n")
+    if answer.strip().lower() not in {"y", "yes"}:
+        raise CommandError(_("Cancelled: nothing was changed."))
+
+
+# -- text for terminals --------------------------------------------------------------------------------------
+def printable(text: str) -> str:
+    """Text safe to print: control characters (ESC, CR, BEL …) shown escaped, never interpreted.
+
+    Cognito attributes are user-controlled; an escape sequence in a name must not drive the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a terminal (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fit(text: str, width: int) -> str:
+    """Cut the text to ``width`` columns with an ellipsis, then pad it to exactly ``width``."""
+    if display_width(text) > width:
+        out, used = [], 0
+        for ch in text:
+            w = display_width(ch)
+            if used + w > width - 1:
+                break
+            out.append(ch)
+            used += w
+        text = "".join(out) + "…"
+    return text + " " * (width - display_width(text))
+
+
+def timestamp(value: datetime | None) -> str:
+    """A compact UTC time for tables: ``2026-11-26 07:05``."""
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def yes_no(value: bool | None) -> str:
+    return "-" if value is None else (_("yes") if value else _("no"))
+
+
+class Column:
+    def __init__(self, header: str, max_width: int) -> None:
+        self.header = header
+        self.max_width = max_width
+
+
+def stream_table(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[str]],
+    write: Callable[[str], None],
+    *,
+    sample: int = 60,
+) -> int:
+    """Write an aligned table while reading rows lazily; returns the number of rows.
+
+    Column widths come from the header and the first ``sample`` rows (one Cognito page), capped per
+    column; later rows keep those widths and longer cells are cut with an ellipsis. Memory stays at one
+    sample, however many rows follow.
+    """
+    iterator = iter(rows)
+    first = [[printable(cell) for cell in row] for row in islice(iterator, sample)]
+    widths = [
+        min(column.max_width, max([display_width(column.header)] + [display_width(row[i]) for row in first]))
+        for i, column in enumerate(columns)
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [fit(cell, width) for cell, width in zip(cells, widths, strict=True)]
+        return "  ".join(padded).rstrip()
+
+    write(line([column.header for column in columns]))
+    count = 0
+    for row in chain(first, ([printable(cell) for cell in row] for row in iterator)):
+        write(line(row))
+        count += 1
+    return count
+
+
+def key_values(pairs: Iterable[tuple[str, str]], write: Callable[[str], None], *, indent: str = "  ") -> None:
+    """``label   value`` lines with the values aligned."""
+    items = [(label, printable(value)) for label, value in pairs]
+    width = max((display_width(label) for label, _ in items), default=0)
+    for label, value in items:
+        write(f"{indent}{fit(label, width)}  {value}".rstrip())
