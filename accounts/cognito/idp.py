@@ -27,6 +27,7 @@ from botocore.exceptions import (
     ParamValidationError,
     PartialCredentialsError,
     ReadTimeoutError,
+    StubResponseError,
 )
 from django.conf import settings
 
@@ -177,8 +178,8 @@ class CognitoIdentityProvider:
                 raise errors.CognitoUnavailable(
                     str(exc), code=exc.__class__.__name__, operation=operation
                 ) from exc
-            except AssertionError:
-                raise  # botocore's Stubber reports test mismatches as AssertionErrors: never disguise them
+            except StubResponseError:
+                raise  # botocore's Stubber reporting a test mismatch: never disguise it as an outage
             except ParamValidationError as exc:
                 # botocore's client-side validation (e.g. an empty username): bad input, not an outage.
                 _local.request_id = ""
