@@ -24,7 +24,12 @@ def _config(retry: bool) -> Config:
         region_name=settings.COGNITO_REGION,
         connect_timeout=settings.COGNITO_CONNECT_TIMEOUT,
         read_timeout=settings.COGNITO_READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": settings.COGNITO_MAX_ATTEMPTS if retry else 1},
+        # total_max_attempts counts the first request; botocore's "max_attempts" would count retries only,
+        # so a "single-attempt" client built with it would still send a timed-out sign-up twice.
+        retries={
+            "mode": "standard",
+            "total_max_attempts": max(1, settings.COGNITO_MAX_ATTEMPTS) if retry else 1,
+        },
         tcp_keepalive=True,
         max_pool_connections=20,
     )
