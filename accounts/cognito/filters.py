@@ -40,11 +40,14 @@ def quote(value: str) -> str:
 
 
 def search_filter(attribute: str, value: str) -> str:
+    """``attribute ^= "value"`` (``=`` for sub), with the value quoted so it cannot end the literal."""
     if attribute not in SEARCH_ATTRIBUTES:
         raise FilterError(
             _("You cannot search by “%(attribute)s”. Choose one of: %(choices)s.")
             % {"attribute": attribute, "choices": ", ".join(SEARCH_ATTRIBUTES)}
         )
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise FilterError(_("The search text contains line breaks or control characters. Remove them."))
     return _checked(f"{attribute} {SEARCH_ATTRIBUTES[attribute]} {quote(value)}")
 
 
