@@ -1,0 +1,227 @@
+"""End-user forms. Field names are the interface contract (DESIGN §5); passwords are taken exactly as typed.
+
+Password rules come from the pool's policy (DescribeUserPool, cached per process) so they can be shown
+before submit and checked without a round trip; Cognito still has the last word and its answers are
+turned into field errors by the views.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.cognito import errors, pool_description
+from accounts.cognito.types import PasswordPolicy
+
+# The characters Cognito counts as symbols in a password policy.
+COGNITO_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+USERNAME_MAX = 128
+PASSWORD_MAX = 256  # Cognito's own limit; longer passwords are refused there anyway
+
+
+def current_policy() -> PasswordPolicy | None:
+    """The pool's password policy, or None when Cognito cannot be asked right now."""
+    try:
+        return pool_description().password_policy
+    except errors.CognitoError:
+        return None
+
+
+def password_rules(policy: PasswordPolicy | None) -> list[str]:
+    """The policy as short sentences for the page (shown before the user types)."""
+    if policy is None:
+        return []
+    rules = [_("At least %(count)d characters") % {"count": policy.minimum_length}]
+    if policy.require_uppercase:
+        rules.append(_("an uppercase letter"))
+    if policy.require_lowercase:
+        rules.append(_("a lowercase letter"))
+    if policy.require_numbers:
+        rules.append(_("a number"))
+    if policy.require_symbols:
+        rules.append(_("a symbol such as ! ? # or -"))
+    return rules
+
+
+def password_problems(policy: PasswordPolicy | None, password: str) -> list[str]:
+    if policy is None:
+        return []
+    problems = []
+    if len(password) < policy.minimum_length:
+        problems.append(_("Use at least %(count)d characters.") % {"count": policy.minimum_length})
+    if policy.require_uppercase and not any(c.isupper() for c in password):
+        problems.append(_("Add an uppercase letter."))
+    if policy.require_lowercase and not any(c.islower() for c in password):
+        problems.append(_("Add a lowercase letter."))
+    if policy.require_numbers and not any(c.isdigit() for c in password):
+        problems.append(_("Add a number."))
+    if policy.require_symbols and not any(c in COGNITO_SYMBOLS for c in password):
+        problems.append(_("Add a symbol such as ! ? # or -."))
+    return problems
+
+
+def password_field(label: str, *, autocomplete: str = "new-password", help_text: str = "") -> forms.CharField:
+    # strip=False: a password is used exactly as typed, spaces included (ASVS 6.2.8).
+    return forms.CharField(
+        label=label,
+        strip=False,
+        max_length=PASSWORD_MAX,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+def username_field(**attrs: str) -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Username"),
+        max_length=USERNAME_MAX,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false", **attrs}
+        ),
+    )
+
+
+def clean_username_value(value: str) -> str:
+    value = value.strip()
+    if any(c.isspace() for c in value) or any(ord(c) < 32 for c in value):
+        raise forms.ValidationError(_("A username cannot contain spaces."))
+    return value
+
+
+class UsernameMixin:
+    def clean_username(self) -> str:
+        return clean_username_value(self.cleaned_data["username"])  # type: ignore[attr-defined]
+
+
+class NewPasswordMixin:
+    """Two password fields that must match and follow the pool's rules."""
+
+    first = "password1"
+    second = "password2"
+    policy: PasswordPolicy | None = None
+
+    def clean_passwords(self, cleaned: dict) -> None:
+        first, second = cleaned.get(self.first), cleaned.get(self.second)
+        if first:
+            for problem in password_problems(self.policy, first):
+                self.add_error(self.first, problem)  # type: ignore[attr-defined]
+        if first and second and first != second:
+            self.add_error(self.second, _("The two passwords do not match."))  # type: ignore[attr-defined]
+
+
+class SignUpForm(UsernameMixin, NewPasswordMixin, forms.Form):
+    username = username_field(autofocus="autofocus")
+    email = forms.EmailField(
+        label=gettext_lazy("Email address"),
+        max_length=254,
+        help_text=gettext_lazy("We send a confirmation code to this address."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password1 = password_field(gettext_lazy("Password"))
+    password2 = password_field(gettext_lazy("Password again"))
+
+    def __init__(self, *args, policy: PasswordPolicy | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+        self.fields["username"].help_text = _("Letters, numbers and symbols; no spaces. You sign in with it.")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_passwords(cleaned)
+        return cleaned
+
+
+class CodeField(forms.CharField):
+    """A numeric code typed by a person: spaces and dashes are ignored."""
+
+    def __init__(self, *, digits: int | None = 6, **kwargs) -> None:
+        self.digits = digits
+        kwargs.setdefault("label", gettext_lazy("Code"))
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": "autofocus"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = re.sub(r"[\s-]", "", super().clean(value) or "")
+        if self.digits and not re.fullmatch(rf"\d{{{self.digits}}}", value):
+            raise forms.ValidationError(_("Enter the %(count)d-digit code.") % {"count": self.digits})
+        if not self.digits and not re.fullmatch(r"[0-9A-Za-z]{4,20}", value):
+            raise forms.ValidationError(_("Enter the code from the email, as it is written there."))
+        return value
+
+
+class ConfirmForm(UsernameMixin, forms.Form):
+    username = username_field()
+    code = CodeField(digits=None, help_text=gettext_lazy("The code from the email we sent you."))
+
+
+class ResendForm(UsernameMixin, forms.Form):
+    username = username_field()
+
+
+class LoginForm(UsernameMixin, forms.Form):
+    username = username_field(autofocus="autofocus")
+    password = password_field(gettext_lazy("Password"), autocomplete="current-password")
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class NewPasswordForm(NewPasswordMixin, forms.Form):
+    first, second = "new_password1", "new_password2"
+    new_password1 = password_field(gettext_lazy("New password"))
+    new_password2 = password_field(gettext_lazy("New password again"))
+
+    def __init__(self, *args, policy: PasswordPolicy | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_passwords(cleaned)
+        return cleaned
+
+
+REMEMBER_LABEL = gettext_lazy("Remember this browser: next time, sign in with your password only")
+
+
+class MfaSetupForm(forms.Form):
+    code = CodeField(help_text=gettext_lazy("The 6-digit code your authenticator app shows now."))
+    remember_device = forms.BooleanField(required=False, label=REMEMBER_LABEL)
+
+
+class TotpForm(forms.Form):
+    code = CodeField(help_text=gettext_lazy("The 6-digit code from your authenticator app."))
+    remember_device = forms.BooleanField(required=False, label=REMEMBER_LABEL)
+
+
+class PasswordResetForm(UsernameMixin, forms.Form):
+    username = username_field(autofocus="autofocus")
+
+
+class PasswordResetConfirmForm(UsernameMixin, NewPasswordForm):
+    username = username_field()
+    code = CodeField(digits=None, help_text=gettext_lazy("The code from the password-reset email."))
+    field_order = ["username", "code", "new_password1", "new_password2"]
+
+
+class PasswordChangeForm(NewPasswordForm):
+    old_password = password_field(gettext_lazy("Current password"), autocomplete="current-password")
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+
+class ForgetDeviceForm(forms.Form):
+    device_key = forms.CharField(required=False, max_length=64)
+    all = forms.BooleanField(required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("all") and not cleaned.get("device_key"):
+            raise forms.ValidationError(_("Choose a device to forget."))
+        return cleaned

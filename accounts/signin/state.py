@@ -1,0 +1,141 @@
+"""The pending sign-in and the signed-in tokens, both kept only in the server-side session.
+
+The browser never supplies the Cognito ``Session``, the username of a pending sign-in or where to go next:
+they are written here by the server and read back from here only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+
+from accounts.cognito.types import AuthTokens
+
+PENDING_KEY = "accounts.signin.pending"
+TOKENS_KEY = "accounts.signin.tokens"
+
+# Cognito's auth-session validity is an app-client setting (3-15 minutes, 3 by default); reading it would
+# cost a DescribeUserPoolClient call, so the portal assumes the default unless told otherwise.
+DEFAULT_AUTH_SESSION_SECONDS = 180
+# Wrong codes allowed within one pending sign-in before the user is sent back to the password step.
+MAX_CODE_ATTEMPTS = 3
+
+
+def auth_session_seconds() -> int:
+    return int(getattr(settings, "COGNITO_AUTH_SESSION_SECONDS", DEFAULT_AUTH_SESSION_SECONDS))
+
+
+@dataclass
+class PendingSignIn:
+    """A sign-in that has passed the password step and waits for the answer to one challenge."""
+
+    username: str
+    challenge: str
+    session: str
+    expires_at: float
+    next_url: str = ""
+    attempts: int = 0
+    parameters: dict[str, str] = field(default_factory=dict)
+    # MFA setup only: the association's Session and its key, kept until the code is verified.
+    totp_session: str = ""
+    totp_secret: str = ""
+    # Remembered device used or offered during this sign-in (device key only, never the secret).
+    device_key: str = ""
+
+    @property
+    def expired(self) -> bool:
+        return time.time() >= self.expires_at
+
+    def renew(self, challenge: str, session: str, parameters: dict[str, str] | None = None) -> None:
+        """Move to the next challenge; each Cognito Session string comes with a fresh validity."""
+        self.challenge = challenge
+        self.session = session
+        self.parameters = dict(parameters or {})
+        self.expires_at = time.time() + auth_session_seconds()
+        self.attempts = 0
+        self.totp_session = ""
+        self.totp_secret = ""
+
+    def __repr__(self) -> str:  # never show the Cognito Session or a TOTP key in logs or tracebacks
+        return f"PendingSignIn(username={self.username!r}, challenge={self.challenge!r})"
+
+
+def new_pending(
+    username: str, challenge: str, session: str, parameters: dict[str, str], next_url: str
+) -> PendingSignIn:
+    return PendingSignIn(
+        username=username,
+        challenge=challenge,
+        session=session,
+        parameters=dict(parameters),
+        expires_at=time.time() + auth_session_seconds(),
+        next_url=next_url,
+    )
+
+
+def load_pending(session: SessionBase) -> PendingSignIn | None:
+    data = session.get(PENDING_KEY)
+    if not isinstance(data, dict):
+        return None
+    try:
+        return PendingSignIn(**data)
+    except TypeError:  # written by an older version of this module
+        session.pop(PENDING_KEY, None)
+        return None
+
+
+def save_pending(session: SessionBase, pending: PendingSignIn) -> None:
+    session[PENDING_KEY] = asdict(pending)
+
+
+def clear_pending(session: SessionBase) -> None:
+    session.pop(PENDING_KEY, None)
+
+
+# -- tokens of a signed-in user -----------------------------------------------------------------------------
+@dataclass
+class SessionTokens:
+    """The Cognito tokens of the signed-in user; they never leave the server."""
+
+    username: str
+    access_token: str
+    id_token: str
+    refresh_token: str
+    expires_at: float
+    device_key: str = ""
+
+    @property
+    def access_expired(self) -> bool:
+        # Refresh a little early so a request never starts with a token that dies halfway through.
+        return time.time() >= self.expires_at - 60
+
+    def __repr__(self) -> str:
+        return f"SessionTokens(username={self.username!r}, expires_at={self.expires_at!r})"
+
+
+def store_tokens(session: SessionBase, username: str, tokens: AuthTokens, *, device_key: str = "") -> None:
+    previous = load_tokens(session)
+    data: dict[str, Any] = {
+        "username": username,
+        "access_token": tokens.access_token,
+        "id_token": tokens.id_token,
+        # A refresh answer carries no refresh token (unless rotation is on): keep the one we have.
+        "refresh_token": tokens.refresh_token or (previous.refresh_token if previous else ""),
+        "expires_at": time.time() + tokens.expires_in,
+        "device_key": device_key or (previous.device_key if previous else ""),
+    }
+    session[TOKENS_KEY] = data
+
+
+def load_tokens(session: SessionBase) -> SessionTokens | None:
+    data = session.get(TOKENS_KEY)
+    if not isinstance(data, dict):
+        return None
+    try:
+        return SessionTokens(**data)
+    except TypeError:
+        return None

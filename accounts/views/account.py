@@ -1,0 +1,198 @@
+"""Pages for a signed-in user: account home (with "sign out everywhere"), devices, password change."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import devices, ratelimit
+from accounts.cognito import errors, get_idp
+from accounts.forms import ForgetDeviceForm, PasswordChangeForm, current_policy, password_rules
+from accounts.models import RememberedDevice
+from accounts.signin import state
+from accounts.signin.state import SessionTokens
+from accounts.views.common import cognito_trouble, render_page
+
+logger = logging.getLogger(__name__)
+
+# Attributes shown on the account page, in this order; anything else follows, sorted.
+ATTRIBUTE_ORDER = ("email", "email_verified", "name", "given_name", "family_name", "phone_number", "sub")
+
+
+def _session_over(request: HttpRequest) -> HttpResponse:
+    """Cognito no longer accepts this session's tokens (signed out elsewhere, disabled): end it here too."""
+    logout(request)
+    messages.info(request, _("Your session has ended. Please sign in again."))
+    return redirect("accounts:login")
+
+
+def _tokens(request: HttpRequest) -> SessionTokens | None:
+    return state.load_tokens(request.session)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    tokens = _tokens(request)
+    if request.method == "POST":
+        if request.POST.get("action") != "sign_out_everywhere":
+            messages.error(request, _("That action is not available here."))
+            return redirect("accounts:home")
+        if tokens is not None:
+            try:
+                get_idp().global_sign_out(tokens.access_token)
+            except errors.CognitoUnavailable as exc:
+                cognito_trouble(request, exc)
+                return redirect("accounts:home")
+            except errors.CognitoError as exc:
+                logger.info("GlobalSignOut refused (%s); signing out here anyway.", exc.code)
+        logout(request)
+        messages.success(request, _("You are signed out on every device and browser."))
+        return redirect("accounts:login")
+    context: dict = {"cognito_user": None, "attributes": []}
+    status = 200
+    if tokens is None:
+        messages.warning(request, _("Your account details are not available in this session."))
+    else:
+        try:
+            cognito_user = get_idp().get_user(tokens.access_token)
+        except errors.NotAuthorized:
+            return _session_over(request)
+        except errors.CognitoError as exc:
+            status = cognito_trouble(request, exc)
+        else:
+            attributes = cognito_user.attributes
+            ordered = [name for name in ATTRIBUTE_ORDER if name in attributes]
+            ordered += sorted(name for name in attributes if name not in ATTRIBUTE_ORDER)
+            context["cognito_user"] = cognito_user
+            context["attributes"] = [(name, attributes[name]) for name in ordered]
+    context["remembered_here"] = (
+        bool(devices.cookie_record_id(request))
+        and RememberedDevice.objects.filter(pk=devices.cookie_record_id(request), user=request.user).exists()
+    )
+    return render_page(request, "accounts/home.html", context, status=status)
+
+
+def _this_browser_key(request: HttpRequest, tokens: SessionTokens | None) -> str:
+    record = RememberedDevice.objects.filter(
+        pk=devices.cookie_record_id(request) or None, user=request.user
+    ).first()
+    if record is not None:
+        return record.device_key
+    return tokens.device_key if tokens else ""
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def devices_view(request: HttpRequest) -> HttpResponse:
+    tokens = _tokens(request)
+    if tokens is None:
+        return _session_over(request)
+    idp = get_idp()
+    this_browser = _this_browser_key(request, tokens)
+    if request.method == "POST":
+        form = ForgetDeviceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a device to forget."))
+            return redirect("accounts:devices")
+        try:
+            if form.cleaned_data["all"]:
+                keys = [device.key for device in idp.all_devices(access_token=tokens.access_token)]
+            else:
+                keys = [form.cleaned_data["device_key"]]
+            for key in keys:
+                # The access token limits ForgetDevice to this user's own devices; gone already is fine.
+                with contextlib.suppress(errors.ResourceNotFound):
+                    idp.forget_device(tokens.access_token, key)
+        except errors.NotAuthorized:
+            return _session_over(request)
+        except errors.CognitoError as exc:
+            cognito_trouble(request, exc)
+            return redirect("accounts:devices")
+        RememberedDevice.objects.filter(user=request.user, device_key__in=keys).delete()
+        response = redirect("accounts:devices")
+        if this_browser and this_browser in keys:
+            devices.delete_cookie(response)
+            messages.info(request, _("This browser is no longer remembered: next time you will need a code."))
+        if len(keys) == 1:
+            messages.success(request, _("The device is forgotten."))
+        else:
+            messages.success(request, _("All your devices are forgotten (%(count)d).") % {"count": len(keys)})
+        return response
+    rows = []
+    status = 200
+    try:
+        cognito_devices = idp.all_devices(access_token=tokens.access_token)
+    except errors.NotAuthorized:
+        return _session_over(request)
+    except errors.CognitoError as exc:
+        status = cognito_trouble(request, exc)
+        cognito_devices = []
+    remembered_keys = set(
+        RememberedDevice.objects.filter(user=request.user).values_list("device_key", flat=True)
+    )
+    for device in cognito_devices:
+        remembered = device.remembered if device.remembered is not None else device.key in remembered_keys
+        rows.append(
+            {
+                "key": device.key,
+                "name": device.name or _("Unnamed device"),
+                "last_used": device.last_authenticated or device.modified or device.created,
+                "last_ip": device.last_ip,
+                "remembered": remembered,
+                "this_browser": device.key == this_browser,
+            }
+        )
+    rows.sort(key=lambda row: (not row["this_browser"], str(row["name"])))
+    return render_page(request, "accounts/devices.html", {"devices": rows}, status=status)
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    tokens = _tokens(request)
+    if tokens is None:
+        return _session_over(request)
+    policy = current_policy()
+    form = PasswordChangeForm(request.POST or None, policy=policy)
+    status = 200
+    if request.method == "POST":
+        limiter = ratelimit.RateLimiter(request, "password_change", request.user.get_username())
+        blocked = limiter.check()
+        if blocked:
+            return ratelimit.too_many_requests(request, blocked)
+        if form.is_valid():
+            try:
+                get_idp().change_password(
+                    tokens.access_token, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
+                )
+            except errors.NotAuthorized:
+                limiter.failed()
+                form.add_error("old_password", _("Your current password is not correct."))
+            except errors.InvalidPassword as exc:
+                form.add_error("new_password1", exc.user_message)
+            except errors.LimitExceeded as exc:
+                form.add_error(None, exc.user_message)
+            except errors.CognitoError as exc:
+                status = cognito_trouble(request, exc, form)
+            else:
+                messages.success(
+                    request, _("Your password is changed. Use the new one next time you sign in.")
+                )
+                return redirect("accounts:home")
+    context = {"form": form, "password_rules": password_rules(policy)}
+    return render_page(request, "accounts/password_change.html", context, status=status)
