@@ -1,0 +1,72 @@
+"""The audit log in the admin: read-only, filterable and searchable (the Cognito user pages are in staff/)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditEvent
+from accounts.staff.actions import VIEW_PERMISSION
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Audit events are evidence: nobody adds, changes or deletes them through the admin."""
+
+    list_display = (
+        "created_at",
+        "actor_label",
+        "action",
+        "target_link",
+        "outcome",
+        "actor_ip",
+        "aws_request_id",
+    )
+    list_filter = ("action", "outcome", "created_at")
+    search_fields = ("target_username", "actor_label", "reason")
+    date_hierarchy = "created_at"
+    list_select_related = ("actor",)
+    fields = (
+        "created_at",
+        "actor",
+        "actor_label",
+        "actor_ip",
+        "action",
+        "target_username",
+        "target_sub",
+        "reason",
+        "outcome",
+        "detail",
+        "aws_request_id",
+    )
+    readonly_fields = fields
+    actions = None
+
+    @admin.display(description=_("target"), ordering="target_username")
+    def target_link(self, event: AuditEvent) -> str:
+        if not event.target_username or event.target_username == "*":
+            return event.target_username
+        try:
+            url = reverse("admin:cognito_user_detail", kwargs={"username": event.target_username})
+        except NoReverseMatch:
+            return event.target_username
+        return format_html('<a href="{}">{}</a>', url, event.target_username)
+
+    def has_view_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        # Whoever may look at Cognito users may read what was done to them.
+        return super().has_view_permission(request, obj) or request.user.has_perm(VIEW_PERMISSION)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return super().has_module_permission(request) or request.user.has_perm(VIEW_PERMISSION)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False

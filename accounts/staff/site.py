@@ -1,0 +1,126 @@
+"""The portal's admin site: Cognito sign-in only, plus the Cognito user pages inside the admin chrome."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, URLPattern, URLResolver, path, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from accounts.staff.actions import MANAGE_PERMISSION, VIEW_PERMISSION
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_title = _("Portal staff")
+    index_title = _("Staff pages")
+
+    @property
+    def site_header(self) -> str:  # type: ignore[override]
+        return _("%(site)s staff") % {"site": settings.PORTAL_SITE_NAME}
+
+    # -- access: the Cognito sign-in is the only way in ------------------------------------------------------
+    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., Any]:
+        """Anonymous people go straight to the Cognito sign-in; signed-in non-staff get a 403."""
+        inner = super().admin_view(view, cacheable)
+
+        @functools.wraps(view)
+        def gate(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not self.has_permission(request):
+                if request.user.is_authenticated:
+                    raise PermissionDenied
+                return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+            return inner(request, *args, **kwargs)
+
+        return gate
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """No local passwords: send everyone to the Cognito sign-in (a POST here signs nobody in)."""
+        next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index", current_app=self.name)
+        if request.user.is_authenticated:
+            if self.has_permission(request):
+                return HttpResponseRedirect(next_url)
+            raise PermissionDenied
+        return redirect_to_login(next_url, resolve_url(settings.LOGIN_URL))
+
+    def logout(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """Sign out through the portal's own logout, which also revokes the Cognito tokens."""
+        try:
+            portal_logout = reverse("accounts:logout")
+        except NoReverseMatch:
+            return super().logout(request, extra_context)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+        return resolve(portal_logout).func(request)
+
+    def password_change(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        raise Http404(_("Passwords are managed by Cognito: use “Forgot your password?” on the sign-in page."))
+
+    def password_change_done(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        raise Http404(_("Passwords are managed by Cognito."))
+
+    # -- the Cognito user pages ------------------------------------------------------------------------------
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        from accounts.staff import views
+
+        def wrap(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+            @functools.wraps(view)
+            def bound(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                return view(request, *args, site=self, **kwargs)
+
+            return self.admin_view(bound)
+
+        cognito_urls = [
+            path("cognito/", wrap(views.cognito_index), name="cognito_index"),
+            path("cognito/invite/", wrap(views.invite), name="cognito_invite"),
+            path("cognito/users/", wrap(views.user_list), name="cognito_user_list"),
+            path("cognito/users/export.csv", wrap(views.export_csv), name="cognito_user_export"),
+            path(
+                "cognito/users/<path:username>/actions/<slug:action>/",
+                wrap(views.user_action),
+                name="cognito_user_action",
+            ),
+            path("cognito/users/<path:username>/", wrap(views.user_detail), name="cognito_user_detail"),
+        ]
+        return cognito_urls + super().get_urls()
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
+        app_list = super().get_app_list(request, app_label)
+        if app_label is None and request.user.has_perm(VIEW_PERMISSION):
+            list_url = reverse("admin:cognito_user_list", current_app=self.name)
+            can_manage = request.user.has_perm(MANAGE_PERMISSION)
+            app_list.insert(
+                0,
+                {
+                    "name": _("Cognito"),
+                    "app_label": "cognito",
+                    "app_url": list_url,
+                    "has_module_perms": True,
+                    "models": [
+                        {
+                            "name": _("Cognito users"),
+                            "object_name": "CognitoUser",
+                            "admin_url": list_url,
+                            "add_url": reverse("admin:cognito_invite", current_app=self.name)
+                            if can_manage
+                            else None,
+                            "view_only": not can_manage,
+                            "perms": {"add": can_manage, "change": can_manage, "delete": False, "view": True},
+                        }
+                    ],
+                },
+            )
+        return app_list
