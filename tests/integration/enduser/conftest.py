@@ -17,10 +17,30 @@ SECRET_RE = re.compile(r'id="totp-secret"[^>]*>([A-Z2-7 ]+)<')
 @pytest.fixture
 def pool(cognito, db):
     """The local pool, with DescribeUserPool already cached (its one call per process is not a flow's)."""
+    from django.core.cache import cache
+
     from accounts.cognito import pool_description
 
+    cache.clear()  # rate-limit counters and used TOTP codes must not leak between tests
     pool_description()
     return cognito
+
+
+def add_fault(pool, operation: str, error: str, **extra) -> None:
+    """Make localcognito fail the next call(s) of ``operation`` with ``error``."""
+    import json
+    import urllib.request
+
+    body = json.dumps({"operation": operation, "error": error, **extra}).encode()
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        pool.server.url + "/_local/faults", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (loopback)
+        pass
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]] if response.context else []
 
 
 def page_secret(response) -> str:
