@@ -26,6 +26,7 @@ SENSITIVE_KEYS = (
     "SOFTWARE_TOKEN_MFA_CODE",
     "SMS_MFA_CODE",
     "EMAIL_OTP_CODE",
+    "SMS_OTP_CODE",
     "SecretHash",
     "SECRET_HASH",
     "ClientSecret",
@@ -33,6 +34,10 @@ SENSITIVE_KEYS = (
     "AccessToken",
     "IdToken",
     "RefreshToken",
+    "access_token",
+    "id_token",
+    "refresh_token",
+    "temporary_password",
     "REFRESH_TOKEN",
     "Token",
     "Session",
@@ -50,12 +55,14 @@ SENSITIVE_KEYS = (
 REDACTED = "***"
 
 _keys = "|".join(re.escape(key) for key in sorted(SENSITIVE_KEYS, key=len, reverse=True))
-# "Key": "value"  /  'Key': 'value'  /  Key=value  (JSON, Python reprs, query strings, headers)
+# "Key": "value"  /  'Key': 'value'  /  'Key': b'value'  /  Key=value  (JSON, Python reprs, botocore's
+# header dumps, which print values as bytes, JSON inside JSON with escaped quotes, query strings)
 _QUOTED = re.compile(
-    rf"""(?P<head>["']?\b(?:{_keys})\b["']?\s*[:=]\s*)(?P<q>\\?["'])(?P<value>.*?)(?<!\\)(?P=q)"""
+    rf"""(?P<head>["']?\b(?:{_keys})\b\\?["']?\s*[:=]\s*b?)(?P<q>\\?["'])(?P<value>.*?)(?<!\\)(?P=q)"""
 )
 _BARE = re.compile(rf"""(?P<head>\b(?:{_keys})=)(?P<value>[^&\s,;'"]+)""")
-_JWT = re.compile(r"\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
+# JWS (3 parts: ID/access tokens) and JWE (5 parts: Cognito refresh tokens).
+_JWT = re.compile(r"\beyJ[\w-]{5,}(?:\.[\w-]*){2,4}")
 
 
 def redact(text: str) -> str:
