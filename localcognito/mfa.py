@@ -15,7 +15,10 @@ STEP = 30
 
 
 def check_code(totp: Totp, secret: str, code: Any) -> str | None:
-    """None when the code is right for this or a neighbouring 30 s step and not used before."""
+    """None when the code is right for this or a neighbouring 30 s step and not used before.
+
+    ``totp.last_counter`` belongs to the verified secret; check a pending secret with a fresh Totp().
+    """
     if not isinstance(code, str) or not code.isdigit() or len(code) != 6:
         return "mismatch"
     generator = pyotp.TOTP(secret)
@@ -76,10 +79,12 @@ def verify_software_token(ext: Ext, req: Request) -> dict[str, Any]:
             raise CognitoError(
                 "SoftwareTokenMFANotFoundException", "No software token is associated with this session."
             )
-        totp = ext.totp(session.sub)
-        if check_code(totp, session.pending_secret, b.get("UserCode")):
+        trial = Totp()
+        if check_code(trial, session.pending_secret, b.get("UserCode")):
             raise _mismatch()
+        totp = ext.totp(session.sub)
         totp.secret, totp.pending, totp.enabled = session.pending_secret, None, True
+        totp.last_counter = trial.last_counter
         session.pending_secret = None
         session.verified = True
         return {"Status": "SUCCESS", "Session": ext.put_session(session, "MFA_SETUP")}
@@ -87,9 +92,10 @@ def verify_software_token(ext: Ext, req: Request) -> dict[str, Any]:
     totp = ext.totp(user.sub)
     if not totp.pending:
         raise CognitoError("SoftwareTokenMFANotFoundException", "No software token has been associated.")
-    if check_code(totp, totp.pending, b.get("UserCode")):
+    trial = Totp()
+    if check_code(trial, totp.pending, b.get("UserCode")):
         raise _mismatch()
-    totp.secret, totp.pending = totp.pending, None
+    totp.secret, totp.pending, totp.last_counter = totp.pending, None, trial.last_counter
     # In an MFA-required pool the verified token becomes the user's factor straight away.
     if ext.pool(user.pool_id).mfa == "ON":
         totp.enabled = True
