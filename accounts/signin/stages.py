@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import urllib.parse
 from dataclasses import dataclass
 from enum import Enum
 
@@ -82,11 +83,22 @@ class Step:
 
 
 def safe_next(request: HttpRequest, url: str | None) -> str:
-    """``url`` when it stays on this site, else ''. Checked again before every redirect."""
+    """``url`` when it is a path on this site, else ''. Checked again before every redirect.
+
+    Stricter than Django's check alone: only site-relative paths are kept, and the URL must still be
+    safe once percent-decoded (``/%09/evil.example`` becomes ``//evil.example`` in a lenient parser).
+    """
     url = (url or "").strip()
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not url.startswith("/") or url.startswith(("//", "/\\")):
+        return ""
+    allowed = {request.get_host()}
+    secure = request.is_secure()
+    decoded = urllib.parse.unquote(url)
+    if any(ord(char) < 32 or char == "\\" for char in decoded) or decoded.startswith("//"):
+        return ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed, require_https=secure
+    ) and url_has_allowed_host_and_scheme(decoded, allowed, require_https=secure):
         return url
     return ""
 
