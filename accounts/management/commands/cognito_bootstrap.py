@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts.cognito import reset_caches
 from accounts.cognito.operator import bootstrap_configured_pool, endpoint_is_loopback
 from accounts.management.cli import operator_errors, where
 
@@ -79,8 +78,6 @@ class Command(BaseCommand):
             note(_("Ready. Put these lines in the portal's environment."))
         if pool.client_secret:
             note(_("They include the client secret: keep them private (not in version control)."))
-        # A later command in the same process must not reuse a description of another pool.
-        reset_caches()
 
     def _note(self, text: str) -> None:
         self.stderr.write(text, style_func=lambda line: line)

@@ -217,8 +217,11 @@ class Command(BaseCommand):
             try:
                 self.scenario.confirm(code)
                 break
-            except errors.ExpiredCode:
-                self._warn(_("That code has expired; asking Cognito for a new one."))
+            except (errors.ExpiredCode, errors.TooManyFailedAttempts) as exc:
+                if isinstance(exc, errors.ExpiredCode):
+                    self._warn(_("That code has expired; asking Cognito for a new one."))
+                else:
+                    self._warn(_("Too many wrong codes for this one; asking Cognito for a new one."))
                 self._say(delivered(self.scenario.resend_code()))
                 resends += 1
             except errors.CodeMismatch:
