@@ -41,18 +41,22 @@ def _find_pool(client: Any, pool_name: str) -> str | None:
 
 
 def _create_pool(client: Any, pool_name: str) -> str:
-    # MFA ON at creation: moto keeps a later SetUserPoolMfaConfig(ON) apart from DescribeUserPool.
-    pool = client.create_user_pool(
-        PoolName=pool_name,
-        MfaConfiguration="ON",
-        Policies={"PasswordPolicy": PASSWORD_POLICY},
-        AutoVerifiedAttributes=["email"],
-        DeviceConfiguration=DEVICE_CONFIGURATION,
-        Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
-        AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
-        AdminCreateUserConfig={"AllowAdminCreateUserOnly": False},
-    )
-    return pool["UserPool"]["Id"]
+    settings = {
+        "PoolName": pool_name,
+        "Policies": {"PasswordPolicy": PASSWORD_POLICY},
+        "AutoVerifiedAttributes": ["email"],
+        "DeviceConfiguration": DEVICE_CONFIGURATION,
+        "Schema": [{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],
+        "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": False},
+    }
+    # MFA ON at creation: moto keeps a later SetUserPoolMfaConfig(ON) apart from DescribeUserPool. Real
+    # Cognito refuses ON at creation without an SMS configuration; then create with OFF and let
+    # SetUserPoolMfaConfig (TOTP, ON) switch it on.
+    try:
+        return client.create_user_pool(MfaConfiguration="ON", **settings)["UserPool"]["Id"]
+    except client.exceptions.InvalidParameterException:
+        return client.create_user_pool(MfaConfiguration="OFF", **settings)["UserPool"]["Id"]
 
 
 def _find_client(client: Any, pool_id: str, client_name: str) -> str | None:
