@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -43,6 +46,32 @@ def staff_client(db) -> Client:
 @pytest.fixture
 def viewer_client(db) -> Client:
     return client_for(make_staff("staff-viewer", "view"))
+
+
+def inject_fault(pool: LocalPool, **fault) -> None:
+    """POST /_local/faults, e.g. operation="ListUsers", error="TooManyRequestsException", count=1."""
+    request = urllib.request.Request(  # noqa: S310 (loopback only)
+        pool.server.url + "/_local/faults",
+        data=json.dumps(fault).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback only)
+        assert response.status in (200, 201, 204)
+
+
+def create_users(pool: LocalPool, count: int, *, prefix: str = "user", **attributes: str) -> list[str]:
+    """Many users quickly: one AdminCreateUser each, no invitation (status FORCE_CHANGE_PASSWORD)."""
+    names = [f"{prefix}{index:04d}" for index in range(count)]
+    for name in names:
+        pool.admin.admin_create_user(
+            UserPoolId=pool.pool_id,
+            Username=name,
+            UserAttributes=[{"Name": "email", "Value": f"{name}@example.com"}]
+            + [{"Name": k, "Value": v} for k, v in attributes.items()],
+            MessageAction="SUPPRESS",
+        )
+    return names
 
 
 def local_idp(pool: LocalPool):
