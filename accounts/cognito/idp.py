@@ -285,7 +285,10 @@ class CognitoIdentityProvider:
             "initiate_auth",
             ClientId=self.client_id,
             AuthFlow=flow,
-            AuthParameters=self._with_secret(dict(parameters), username, "SECRET_HASH"),
+            # Over the USERNAME sent, when there is one (REFRESH_TOKEN_AUTH has none: the caller says whose).
+            AuthParameters=self._with_secret(
+                dict(parameters), parameters.get("USERNAME") or username, "SECRET_HASH"
+            ),
         )
         return _parse_auth(response)
 

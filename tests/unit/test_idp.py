@@ -351,6 +351,34 @@ def test_initiate_auth(gw):
     assert isinstance(result, AuthTokens)
 
 
+def test_initiate_auth_hashes_the_username_it_sends(gw):
+    gw.expect(
+        "initiate_auth",
+        {
+            "ClientId": CLIENT_ID,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": "alice", "PASSWORD": "pw", **gw.secret("alice", "SECRET_HASH")},
+        },
+        {"AuthenticationResult": TOKENS},
+    )
+    gw.idp.initiate_auth(
+        "USER_PASSWORD_AUTH", {"USERNAME": "alice", "PASSWORD": "pw"}, username="Alice@Example.com"
+    )
+
+
+def test_initiate_auth_refresh_hashes_the_given_username(gw):
+    gw.expect(
+        "initiate_auth",
+        {
+            "ClientId": CLIENT_ID,
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "AuthParameters": {"REFRESH_TOKEN": "refresh", **gw.secret("sub-1", "SECRET_HASH")},
+        },
+        {"AuthenticationResult": {"AccessToken": "a", "IdToken": "i"}},
+    )
+    gw.idp.initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": "refresh"}, username="sub-1")
+
+
 @pytest.mark.parametrize("session", ["s" * 30, None])
 def test_respond_to_auth_challenge(gw, session):
     params = {
