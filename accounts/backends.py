@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.backends import BaseBackend
+from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -64,8 +64,12 @@ def upsert_user(claims: dict) -> User:
     return user
 
 
-class CognitoBackend(BaseBackend):
-    """Turns freshly issued Cognito tokens into the mirror user; loads it for later requests."""
+class CognitoBackend(ModelBackend):
+    """Turns freshly issued Cognito tokens into the mirror user; loads it for later requests.
+
+    Permissions (user, group, superuser) work as with ``ModelBackend``; only ``authenticate`` differs:
+    it never looks at a password, so no local password can ever sign anybody in.
+    """
 
     def authenticate(  # type: ignore[override]
         self, request: HttpRequest | None, cognito_tokens: AuthTokens | None = None, **kwargs
