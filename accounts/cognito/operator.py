@@ -5,6 +5,7 @@ Only ``accounts.cognito`` may import boto3/botocore, so the ``cognito_bootstrap`
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from botocore.exceptions import (
@@ -23,8 +24,6 @@ from accounts.cognito import errors
 from accounts.cognito.bootstrap import PoolSettings, bootstrap_pool
 from accounts.cognito.client import get_client
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
 
 def endpoint_is_loopback(endpoint_url: str | None = None) -> bool:
     """True when the configured Cognito endpoint is on this machine (a local Cognito, never AWS)."""
@@ -32,7 +31,12 @@ def endpoint_is_loopback(endpoint_url: str | None = None) -> bool:
     if not url:
         return False
     host = (urlsplit(url).hostname or "").lower()
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name other than localhost: it could resolve anywhere
+        return False
 
 
 def bootstrap_configured_pool(

@@ -169,7 +169,7 @@ class Command(BaseCommand):
             password = options["password"] or password
             outcome = self.scenario.sign_up(username, password, email)
         else:
-            self._say(_("Password rules: %(rules)s.") % {"rules": describe_policy(policy)})
+            self._say(_("  Password rules: %(rules)s.") % {"rules": describe_policy(policy)})
             username, email = options["username"] or "", options["email"] or ""
             for attempt in range(1, ATTEMPTS + 2):
                 username = username or self._ask(_("Username"))

@@ -349,7 +349,7 @@ class Command(BaseCommand):
             self._write_file(Path(output), chunks, force=force)
             destination = output
         if progress:
-            self.stderr.write("")
+            self._note("")
         audit.record(
             "export",
             "",
