@@ -225,18 +225,18 @@ def test_timestamp_format(moment, expected):
 
 def test_timestamp_is_english_whatever_the_locale():
     previous = locale.setlocale(locale.LC_TIME)
-    for name in ("de_DE.UTF-8", "fr_FR.UTF-8", "C.UTF-8"):
+    for name in ("de_DE.UTF-8", "fr_FR.UTF-8", "es_ES.UTF-8"):
         try:
             locale.setlocale(locale.LC_TIME, name)
         except locale.Error:
             continue
         try:
-            assert (
-                srp.cognito_timestamp(datetime(2024, 5, 2, 1, 2, 3, tzinfo=UTC))
-                == "Thu May 2 01:02:03 UTC 2024"
-            )
+            moment = datetime(2024, 5, 2, 1, 2, 3, tzinfo=UTC)
+            assert srp.cognito_timestamp(moment) == "Thu May 2 01:02:03 UTC 2024"
         finally:
             locale.setlocale(locale.LC_TIME, previous)
+        return
+    pytest.skip("no non-English locale is installed here to switch to")
 
 
 def test_responses_use_the_given_time_and_sign_it():
