@@ -185,6 +185,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default config gives "django" a console handler of its own; use ours only.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "botocore": {"level": env.str("BOTOCORE_LOG_LEVEL", default="WARNING")},
         "boto3": {"level": env.str("BOTOCORE_LOG_LEVEL", default="WARNING")},
         "urllib3": {"level": "WARNING"},
