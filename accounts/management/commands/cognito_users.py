@@ -58,6 +58,14 @@ ACTION_COMMANDS: dict[str, str] = {
 }
 
 
+ACTION_HELP = {
+    "disable": "Disable users: they cannot sign in until enabled again.",
+    "enable": "Enable users again.",
+    "signout": "Sign users out everywhere (their refresh tokens stop working).",
+    "reset-mfa": "Reset MFA: authenticator off, devices forgotten, signed out everywhere.",
+}
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -88,7 +96,12 @@ class Command(BaseCommand):
         listing.add_argument(
             "--limit", type=positive_int, help="Stop after N users (no further Cognito calls)."
         )
-        listing.add_argument("--format", choices=("table", "json", "csv"), default="table")
+        listing.add_argument(
+            "--format",
+            choices=("table", "json", "csv"),
+            default="table",
+            help="table for people (default); json (an array) or csv (formula-safe) for scripts.",
+        )
 
         get = sub.add_parser("get", help="Show one user: attributes, groups, MFA settings and devices.")
         get.add_argument("username")
@@ -114,8 +127,9 @@ class Command(BaseCommand):
             spec = STAFF_ACTIONS[action_name]
             action = sub.add_parser(
                 name,
-                help=f"{spec.label}: {spec.confirmation % {'username': 'USERNAME'}}",
-                description=str(spec.confirmation % {"username": "the users"}),
+                help=ACTION_HELP[name],
+                description=str(spec.confirmation % {"username": "USERNAME"})
+                + " Asks for confirmation unless --yes; every attempt goes to the audit log.",
             )
             action.add_argument("usernames", nargs="+", metavar="USERNAME")
             self._add_action_options(action)
@@ -139,8 +153,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--status", help=f"User status ({', '.join(filters.USER_STATUSES[:5])}, …).")
         enabled = parser.add_mutually_exclusive_group()
-        enabled.add_argument("--enabled", dest="enabled", action="store_true", default=None)
-        enabled.add_argument("--disabled", dest="enabled", action="store_false")
+        enabled.add_argument(
+            "--enabled", dest="enabled", action="store_true", default=None, help="Only enabled users."
+        )
+        enabled.add_argument("--disabled", dest="enabled", action="store_false", help="Only disabled users.")
         parser.add_argument("--group", help="Members of this Cognito group.")
 
     @staticmethod
@@ -342,21 +358,32 @@ class Command(BaseCommand):
             "json": lambda: exporting.json_array(counted),
             "jsonl": lambda: exporting.json_lines(counted),
         }[format]()
-        if output == "-":
-            self._write_chunks(chunks)
-            destination = _("standard output")
-        else:
-            self._write_file(Path(output), chunks, force=force)
-            destination = output
-        if progress:
-            self._note("")
+        destination = _("standard output") if output == "-" else output
+        detail = f"as {format} to {destination}" + (f"; filter: {description}" if description else "")
+        try:
+            if output == "-":
+                self._write_chunks(chunks)
+            else:
+                self._write_file(Path(output), chunks, force=force)
+        except (errors.CognitoError, KeyboardInterrupt, OSError) as exc:
+            # The attempt is part of the trail too: who tried to take which data, and how far it got.
+            audit.record(
+                "export",
+                "",
+                outcome=AuditEvent.Outcome.FAILURE,
+                actor_label=operator_label(),
+                detail=f"stopped after {self._count} users {detail}: {exc.__class__.__name__}",
+            )
+            raise
+        finally:
+            if progress:
+                self._note("")
         audit.record(
             "export",
             "",
             outcome=AuditEvent.Outcome.SUCCESS,
             actor_label=operator_label(),
-            detail=f"{self._count} users as {format} to {destination}"
-            + (f"; filter: {description}" if description else ""),
+            detail=f"{self._count} users {detail}",
         )
         summary = _("Exported %(count)d users to %(destination)s (%(format)s).") % {
             "count": self._count,

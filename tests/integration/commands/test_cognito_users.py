@@ -352,6 +352,8 @@ def test_export_failing_midway_leaves_no_file(run, cognito, tmp_path, monkeypatc
         run("cognito_users", "export", "-o", str(target))
 
     assert list(tmp_path.iterdir()) == []
+    event = AuditEvent.objects.get(action="export")
+    assert event.outcome == "failure" and event.detail.startswith("stopped after 60 users as csv")
 
 
 # -- actions ------------------------------------------------------------------------------------------------
