@@ -73,6 +73,7 @@ class Step:
     challenge: str = ""
     set_device_cookie: str = ""
     drop_device_cookie: bool = False
+    code_failed: bool = False  # a wrong code was given (counts against the rate limits)
 
     def apply_cookies(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if self.set_device_cookie:
@@ -301,13 +302,16 @@ class SignInFlow:
     def _wrong_code(self, pending: PendingSignIn, message: str | None = None) -> Step:
         pending.attempts += 1
         if pending.attempts >= state.MAX_CODE_ATTEMPTS:
-            return self._restart(_("Too many wrong codes. Please sign in again."))
-        state.save_pending(self.request.session, pending)
-        return Step(
-            Kind.WRONG_CODE,
-            message=message or _("That code is not correct. Check your authenticator app and try again."),
-            challenge=pending.challenge,
-        )
+            step = self._restart(_("Too many wrong codes. Please sign in again."))
+        else:
+            state.save_pending(self.request.session, pending)
+            step = Step(
+                Kind.WRONG_CODE,
+                message=message or _("That code is not correct. Check your authenticator app and try again."),
+                challenge=pending.challenge,
+            )
+        step.code_failed = True
+        return step
 
     def _restart(self, message: str | None = None) -> Step:
         state.clear_pending(self.request.session)

@@ -194,12 +194,13 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             except errors.CognitoError as exc:
                 status = cognito_trouble(request, exc, form)
             else:
+                if step.code_failed:
+                    limiter.failed()
                 response = _follow(request, step)
                 if response is not None:
                     if step.kind is Kind.SIGNED_IN:
                         messages.success(request, _("Your authenticator app is set up."))
                     return response
-                limiter.failed()
                 form.add_error("code", step.message)
         clear_codes(form)
     context = {
@@ -237,10 +238,11 @@ def mfa(request: HttpRequest) -> HttpResponse:
             except errors.CognitoError as exc:
                 status = cognito_trouble(request, exc, form)
             else:
+                if step.code_failed:
+                    limiter.failed()
                 response = _follow(request, step)
                 if response is not None:
                     return response
-                limiter.failed()
                 form.add_error("code", step.message)
         clear_codes(form)
     context = {"form": form, "username": pending.username, "remember_offered": _remember_offered()}
