@@ -16,7 +16,9 @@ def local_client(endpoint_url: str, region: str = "us-east-1"):
         region_name=region,
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106
-        config=Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=10),
+        config=Config(
+            retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=10
+        ),
     )
 
 
