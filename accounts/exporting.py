@@ -113,10 +113,17 @@ def json_lines(users: Iterable[CognitoUser]) -> Iterator[str]:
 
 
 def json_array(users: Iterable[CognitoUser]) -> Iterator[str]:
-    """One JSON array of user objects, yielded element by element (valid JSON once fully consumed)."""
-    yield "["
-    first = True
-    for user in users:
-        yield ("\n  " if first else ",\n  ") + json.dumps(user_record(user), ensure_ascii=False)
-        first = False
-    yield "]\n" if first else "\n]\n"
+    """One JSON array of user objects, yielded element by element (valid JSON once fully consumed).
+
+    Nothing is yielded until the first user (or the end) arrives, so a listing that fails at once
+    leaves no stray ``[`` behind.
+    """
+    iterator = iter(users)
+    first = next(iterator, None)
+    if first is None:
+        yield "[]\n"
+        return
+    yield "[\n  " + json.dumps(user_record(first), ensure_ascii=False)
+    for user in iterator:
+        yield ",\n  " + json.dumps(user_record(user), ensure_ascii=False)
+    yield "\n]\n"

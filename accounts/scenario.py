@@ -305,7 +305,8 @@ class MfaSignUpScenario:
         challenge = self._challenge
         if challenge is None:
             raise ScenarioError(
-                f"Cognito signed in straight away, without the {name} challenge this step needs."
+                f"Cognito signed in straight away, without the {name} challenge this step needs: "
+                "the pool does not require MFA (its MfaConfiguration is not ON)."
             )
         if challenge.name != name:
             raise ScenarioError(f"Cognito asked for {challenge.name}, not {name}.")

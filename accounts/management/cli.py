@@ -103,6 +103,8 @@ def operator_errors(verbosity: int = 1) -> Iterator[None]:
         raise
     except KeyboardInterrupt:
         raise CommandError(_("Interrupted."), returncode=INTERRUPTED_STATUS) from None
+    except EOFError:  # Ctrl-D, or input that ran out, at a prompt
+        raise CommandError(_("No more input: stopped.")) from None
     except FilterError as exc:
         raise CommandError(str(exc)) from None
     except errors.CognitoError as exc:

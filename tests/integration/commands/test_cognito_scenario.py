@@ -217,3 +217,15 @@ def test_interactive_scenario_asks_again_after_a_weak_password(db, cognito, monk
         cognito.admin.admin_get_user(UserPoolId=cognito.pool_id, Username="una")["UserStatus"]
         == "UNCONFIRMED"
     )
+
+
+def test_interactive_end_of_input_at_the_password_prompt_stops_cleanly(db, cognito, monkeypatch):
+    monkeypatch.setattr("sys.stdin", ScriptedTerminal(["vic", "vic@example.com"]))
+
+    def end_of_input(prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("getpass.getpass", end_of_input)
+
+    with pytest.raises(CommandError, match=r"^No more input: stopped\.$"):
+        scenario(stdout=TerminalIO())

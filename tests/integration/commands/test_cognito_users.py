@@ -508,6 +508,17 @@ def test_throttled_cognito_gives_one_line(run, cognito):
     assert "TooManyRequestsException" in message and "\n" not in message
 
 
+def test_json_listing_that_fails_at_once_prints_nothing_on_stdout(cognito, db):
+    from django.core.management import call_command
+
+    cognito_fault(cognito, "ListUsers", "TooManyRequestsException", count=5)
+    out = io.StringIO()
+
+    with pytest.raises(CommandError, match="TooManyRequestsException"):
+        call_command("cognito_users", "list", "--format", "json", stdout=out, stderr=io.StringIO())
+    assert out.getvalue() == ""
+
+
 def test_unreachable_cognito_gives_one_line(run, cognito, settings):
     from accounts.cognito import reset_caches
 
