@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .core import Ext, Request, mask_email, temporary_password
 from .errors import CognitoError, invalid, not_authorized, user_not_found
+
+FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"(.*)"\s*$', re.DOTALL)
 
 
 class Forward:
@@ -248,10 +251,14 @@ def list_users(ext: Ext, req: Request) -> Forward:
             "Member must have value less than or equal to 60"
         )
     filt = b.get("Filter")
-    if isinstance(filt, str) and filt.lstrip().startswith("cognito:user_status"):
-        # Cognito matches the status case-insensitively; moto's statuses are upper case.
-        name, sep, value = filt.partition('"')
-        b["Filter"] = name + sep + value.upper()
+    match = FILTER.match(filt) if isinstance(filt, str) else None
+    if match:
+        name, op, value = match.groups()
+        # Cognito unescapes \" and \\ in the literal; moto compares it raw (its greedy ".*" copes).
+        value = re.sub(r"\\(.)", r"\1", value)
+        if name == "cognito:user_status":
+            value = value.upper()  # Cognito matches the status case-insensitively; moto's are upper case
+        b["Filter"] = f'{name} {op} "{value}"'
     return Forward(json.dumps(b).encode())
 
 

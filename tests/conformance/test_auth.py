@@ -245,3 +245,18 @@ def test_bogus_session_is_refused(cog: Cog) -> None:
     with pytest.raises(ClientError) as exc:
         cog.respond("MFA_SETUP", "x" * 64, username)
     assert error_code(exc) == "NotAuthorizedException"
+
+
+@pytest.mark.parametrize("name", ['O"Brien', "back\\slash", 'x" or name ^= "'])
+def test_list_users_filter_literal_is_unescaped(cog: Cog, name: str) -> None:
+    username = cog.make_user()
+    other = cog.make_user()
+    for user, value in ((username, name), (other, "plain")):
+        cog.idp.admin_update_user_attributes(
+            UserPoolId=cog.pool_id, Username=user, UserAttributes=[{"Name": "name", "Value": value}]
+        )
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    exact = cog.idp.list_users(UserPoolId=cog.pool_id, Filter=f'name = "{escaped}"')["Users"]
+    assert [u["Username"] for u in exact] == [username]
+    prefix = cog.idp.list_users(UserPoolId=cog.pool_id, Filter=f'name ^= "{escaped[:4]}"')["Users"]
+    assert username in [u["Username"] for u in prefix]
