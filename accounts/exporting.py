@@ -44,7 +44,8 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _timestamp(value: datetime | None) -> str:
+def iso_timestamp(value: datetime | None) -> str:
+    """ISO 8601 in UTC with a Z (``2026-11-26T07:02:04Z``); empty for no time."""
     if value is None:
         return ""
     if value.tzinfo is None:
@@ -63,8 +64,8 @@ def user_record(user: CognitoUser) -> dict[str, Any]:
         "email": user.email,
         "status": user.status,
         "enabled": user.enabled,
-        "created": _timestamp(user.created),
-        "modified": _timestamp(user.modified),
+        "created": iso_timestamp(user.created),
+        "modified": iso_timestamp(user.modified),
         "sub": user.sub,
         "email_verified": user.email_verified,
         "phone_number": user.attributes.get("phone_number", ""),

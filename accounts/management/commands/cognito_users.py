@@ -1,12 +1,13 @@
 """``manage.py cognito_users``: list, inspect, export and act on the Cognito pool's users from a terminal.
 
-Reads page lazily (``--limit`` stops calling Cognito as soon as it has enough users); exports stream to a
+Reads pages lazily (``--limit`` stops calling Cognito as soon as it has enough users); exports stream to a
 file in constant memory; every change goes through the staff actions service, so it is confirmed and
 written to the audit log with the operator as actor.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -72,8 +73,6 @@ def positive_int(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        import argparse
-
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
 
@@ -282,8 +281,8 @@ class Command(BaseCommand):
             "username": user.username,
             "status": user.status,
             "enabled": user.enabled,
-            "created": exporting.user_record(user)["created"],
-            "modified": exporting.user_record(user)["modified"],
+            "created": exporting.iso_timestamp(user.created),
+            "modified": exporting.iso_timestamp(user.modified),
             "attributes": dict(sorted(user.attributes.items())),
             "mfa": {"enabled": list(user.mfa_settings), "preferred": user.preferred_mfa or None},
             "groups": [g.name for g in groups],
@@ -293,8 +292,8 @@ class Command(BaseCommand):
                     "name": d.name,
                     "remembered": d.remembered,
                     "last_ip": d.last_ip,
-                    "created": exporting._timestamp(d.created),
-                    "last_authenticated": exporting._timestamp(d.last_authenticated),
+                    "created": exporting.iso_timestamp(d.created),
+                    "last_authenticated": exporting.iso_timestamp(d.last_authenticated),
                 }
                 for d in devices
             ],
@@ -305,7 +304,7 @@ class Command(BaseCommand):
         if user.mfa_settings:
             mfa = ", ".join(f"{m} (preferred)" if m == user.preferred_mfa else m for m in user.mfa_settings)
         else:
-            mfa = _("none yet (set up at next sign-in)")
+            mfa = _("none")
         write(self.style.MIGRATE_HEADING(_("User %(username)s") % {"username": printable(user.username)}))
         key_values(
             [
