@@ -151,11 +151,6 @@ def test_list_search_escapes_quotes_and_backslashes(run, cognito, list_filters):
     assert json.loads(sneaky.stdout) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='localcognito (moto 5.2.5) compares the filter literal without unescaping \\" and \\\\; '
-    "Cognito unescapes it. Remove this mark when localcognito does.",
-)
 def test_list_search_finds_values_with_quotes_and_backslashes(run, cognito):
     cognito.create_user("quoted", attributes={"name": 'O"Neil \\ co'})
     cognito.create_user("other", attributes={"name": "O Neil"})
