@@ -56,7 +56,7 @@ class Command(BaseCommand):
     def handle(self, *args, port: int, cognito_port: int, host: str, **options) -> None:
         endpoint = f"http://127.0.0.1:{cognito_port}"
         cognito = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-            [sys.executable, "-m", "localcognito", "--port", str(cognito_port)]
+            [sys.executable, "-m", "localcognito", "--port", str(cognito_port), "--quiet"]
         )
         portal = None
         try:
