@@ -9,6 +9,7 @@ The steps live in ``accounts.scenario``; this module only talks to the person.
 from __future__ import annotations
 
 import getpass
+import re
 import socket
 import sys
 import time
@@ -369,13 +370,21 @@ class Command(BaseCommand):
             code = self.codes.emailed_code(self.scenario.username, "signup")
             self._say(_("  Code read from the local outbox."))
             return code
-        return self._ask(_("Code from the email (Enter for a new one)"), allow_empty=True)
+        return self._ask_code(_("Code from the email (Enter for a new one)"), allow_empty=True)
 
     def _totp_code(self, prompt: str, *, step: int) -> str:
         if self.codes is not None:
             self._say(_("  Code computed from the key (pyotp)."))
             return self.codes.totp_code(step=step)
-        return self._ask(prompt)
+        return self._ask_code(prompt)
+
+    def _ask_code(self, prompt: str, *, allow_empty: bool = False) -> str:
+        """A six-digit code; spaces and dashes people type from an app or an email are dropped."""
+        while True:
+            code = re.sub(r"[\s-]", "", self._ask(prompt, allow_empty=allow_empty))
+            if re.fullmatch(r"\d{6}", code) or (allow_empty and not code):
+                return code
+            self._warn(_("A code is six digits; type it again."))
 
     def _ask(self, prompt: str, *, allow_empty: bool = False) -> str:
         while True:

@@ -180,7 +180,8 @@ def test_interactive_scenario_with_a_person_at_the_terminal(db, cognito, monkeyp
         "ivy@example.com",
         "",  # no code yet: ask for a new one
         "000000",  # a wrong code
-        lambda: cognito.last_code("ivy", "signup"),
+        "12345",  # not a code at all: asked again without calling Cognito
+        lambda: " ".join(cognito.last_code("ivy", "signup")),  # spaces as people type them
         lambda: pyotp.TOTP(key_on_screen()).now(),
         lambda: pyotp.TOTP(key_on_screen()).at(time.time() + 30),
     ]
@@ -194,6 +195,8 @@ def test_interactive_scenario_with_a_person_at_the_terminal(db, cognito, monkeyp
     assert "The passwords differ" in output
     assert "Code sent by EMAIL to i***@e***" in output
     assert "That code is not correct" in output
+    assert "A code is six digits; type it again." in output
+    assert output.count("→ Cognito ConfirmSignUp") == 2
     assert [m["kind"] for m in cognito.outbox() if m["username"] == "ivy"] == ["signup", "signup"]
     assert "▀" in output or "█" in output  # the QR code, drawn with block characters
     assert command.outcomes["device_sign_in"].challenges == ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
