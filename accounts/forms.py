@@ -34,7 +34,7 @@ def password_rules(policy: PasswordPolicy | None) -> list[str]:
     """The policy as short sentences for the page (shown before the user types)."""
     if policy is None:
         return []
-    rules = [_("At least %(count)d characters") % {"count": policy.minimum_length}]
+    rules = [_("at least %(count)d characters") % {"count": policy.minimum_length}]
     if policy.require_uppercase:
         rules.append(_("an uppercase letter"))
     if policy.require_lowercase:

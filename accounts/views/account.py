@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -25,8 +26,30 @@ from accounts.views.common import cognito_trouble, render_page
 
 logger = logging.getLogger(__name__)
 
-# Attributes shown on the account page, in this order; anything else follows, sorted.
-ATTRIBUTE_ORDER = ("email", "email_verified", "name", "given_name", "family_name", "phone_number", "sub")
+# Attributes shown on the account page, in this order and with these labels; anything else follows, sorted.
+ATTRIBUTE_LABELS = {
+    "email": gettext_lazy("Email address"),
+    "email_verified": gettext_lazy("Email verified"),
+    "name": gettext_lazy("Name"),
+    "given_name": gettext_lazy("Given name"),
+    "family_name": gettext_lazy("Family name"),
+    "phone_number": gettext_lazy("Phone number"),
+    "phone_number_verified": gettext_lazy("Phone number verified"),
+    "sub": gettext_lazy("User ID"),
+}
+BOOLEAN_ATTRIBUTES = {"email_verified", "phone_number_verified"}
+
+
+def attribute_rows(attributes: dict[str, str]) -> list[tuple[str, str]]:
+    names = [name for name in ATTRIBUTE_LABELS if name in attributes]
+    names += sorted(name for name in attributes if name not in ATTRIBUTE_LABELS)
+    rows = []
+    for name in names:
+        value = attributes[name]
+        if name in BOOLEAN_ATTRIBUTES:
+            value = _("Yes") if value.lower() == "true" else _("No")
+        rows.append((str(ATTRIBUTE_LABELS.get(name, name)), value))
+    return rows
 
 
 def _session_over(request: HttpRequest) -> HttpResponse:
@@ -72,11 +95,8 @@ def home(request: HttpRequest) -> HttpResponse:
         except errors.CognitoError as exc:
             status = cognito_trouble(request, exc)
         else:
-            attributes = cognito_user.attributes
-            ordered = [name for name in ATTRIBUTE_ORDER if name in attributes]
-            ordered += sorted(name for name in attributes if name not in ATTRIBUTE_ORDER)
             context["cognito_user"] = cognito_user
-            context["attributes"] = [(name, attributes[name]) for name in ordered]
+            context["attributes"] = attribute_rows(cognito_user.attributes)
     context["remembered_here"] = (
         bool(devices.cookie_record_id(request))
         and RememberedDevice.objects.filter(pk=devices.cookie_record_id(request), user=request.user).exists()
