@@ -363,6 +363,9 @@ class SignInFlow:
             and "SOFTWARE_TOKEN_MFA" not in result.mfas_can_setup
         ):
             return self._unsupported(result.name)
+        if result.name == "NEW_PASSWORD_REQUIRED" and result.json_parameter("requiredAttributes"):
+            # The pool wants profile attributes this site does not collect: stop before anything changes.
+            return self._unsupported(result.name)
         if pending is None:
             pending = state.new_pending(username, result.name, result.session, result.parameters, next_url)
             pending.device_key = self._device_used.device_key if self._device_used else ""

@@ -42,7 +42,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             username = form.cleaned_data["username"]
             try:
-                get_idp().sign_up(
+                result = get_idp().sign_up(
                     username, form.cleaned_data["password1"], {"email": form.cleaned_data["email"]}
                 )
             except errors.UsernameExists:
@@ -57,6 +57,12 @@ def signup(request: HttpRequest) -> HttpResponse:
             except errors.CognitoError as exc:
                 status = cognito_trouble(request, exc, form)
             else:
+                if result.confirmed:  # a pre sign-up trigger confirmed the account already
+                    request.session[LOGIN_USERNAME_KEY] = username
+                    messages.success(
+                        request, _("Your account is ready. Sign in to set up your authenticator app.")
+                    )
+                    return redirect("accounts:login")
                 request.session[CONFIRM_USERNAME_KEY] = username
                 messages.success(
                     request,

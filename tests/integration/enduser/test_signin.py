@@ -414,3 +414,32 @@ def test_enrol_then_sign_in_again_through_the_portal(pool, client):
     client.post(reverse("accounts:logout"))
     assert login_post(client, "judy").url == reverse("accounts:mfa")
     assert totp_post(client, secret, step=1).url == reverse("accounts:home")
+
+
+def test_new_password_challenge_needing_profile_attributes_is_not_supported_here(pool, client):
+    pool.admin.admin_create_user(
+        UserPoolId=pool.pool_id,
+        Username="noemail",
+        TemporaryPassword="Temp-Horse-42!",
+        MessageAction="SUPPRESS",
+    )
+    response = login_post(client, "noemail", "Temp-Horse-42!")
+    assert response.status_code == 200 and "not supported here" in response.content.decode()
+    assert state.PENDING_KEY not in client.session
+
+
+def test_signup_confirmed_by_the_pool_goes_straight_to_sign_in(pool, client, monkeypatch):
+    from accounts.cognito.idp import CognitoIdentityProvider
+    from accounts.cognito.types import SignUpResult
+
+    monkeypatch.setattr(CognitoIdentityProvider, "sign_up", lambda self, *a: SignUpResult("sub", True, None))
+    response = client.post(
+        reverse("accounts:signup"),
+        {
+            "username": "zed",
+            "email": "z@example.com",
+            "password1": STRONG_PASSWORD,
+            "password2": STRONG_PASSWORD,
+        },
+    )
+    assert response.status_code == 302 and response.url == reverse("accounts:login")
