@@ -72,9 +72,9 @@ class UserQuery:
         if kind == "status":
             return _("status is %(status)s") % {"status": self.status}
         if kind == "enabled":
-            return _("enabled") if self.enabled else _("disabled")
+            return _("enabled users only") if self.enabled else _("disabled users only")
         if kind == "group":
-            return _("in group “%(group)s”") % {"group": self.group}
+            return _("members of the group “%(group)s”") % {"group": self.group}
         return _("all users")
 
     def cognito_filter(self) -> str:

@@ -252,7 +252,7 @@ def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
         messages.warning(
             request,
             _(
-                "Cognito can apply only one filter at a time. Showing users whose %(applied)s; not applied: "
+                "Cognito can apply only one filter at a time. Applied: %(applied)s. Not applied: "
                 "%(ignored)s. Clear the filter to use another one."
             )
             % {
