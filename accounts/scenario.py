@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from django.utils.translation import gettext as _
+
 from accounts.cognito import errors, filters
 from accounts.cognito.idp import CognitoIdentityProvider
 from accounts.cognito.srp import DeviceSrpClient, new_device_verifier
@@ -126,12 +128,12 @@ class MfaSignUpScenario:
             calls.append(name)
 
     def describe_pool(self) -> PoolDescription:
-        self._call("DescribeUserPool", "read the pool's MFA, device tracking and password rules")
+        self._call("DescribeUserPool", _("read the pool's MFA, device tracking and password rules"))
         return self.idp.describe_user_pool()
 
     # -- 1. sign up ---------------------------------------------------------------------------------------
     def sign_up(self, username: str, password: str, email: str) -> SignUpOutcome:
-        self._call("SignUp", f"create the user {username!r} with an email address")
+        self._call("SignUp", _("create the user %(username)r with an email address") % {"username": username})
         result = self.idp.sign_up(username, password, {"email": email})
         self.username, self._password, self.email = username, password, email
         return SignUpOutcome(username, result.user_sub, result.confirmed, result.delivery)
@@ -139,25 +141,25 @@ class MfaSignUpScenario:
     # -- 2. confirm ----------------------------------------------------------------------------------------
     def confirm(self, code: str) -> None:
         """ConfirmSignUp; raises ``errors.CodeMismatch`` / ``errors.ExpiredCode`` for a bad code."""
-        self._call("ConfirmSignUp", "check the emailed code; the user becomes CONFIRMED")
+        self._call("ConfirmSignUp", _("check the emailed code; the user becomes CONFIRMED"))
         self.idp.confirm_sign_up(self.username, code)
 
     def resend_code(self) -> DeliveryDetails | None:
-        self._call("ResendConfirmationCode", "send a fresh code (the old one stops working)")
+        self._call("ResendConfirmationCode", _("send a fresh code (the old one stops working)"))
         return self.idp.resend_confirmation_code(self.username)
 
     # -- 3. list users -------------------------------------------------------------------------------------
     def list_users(self, limit: int = 10) -> list[CognitoUser]:
-        self._call("ListUsers", f"show up to {limit} users of the pool")
+        self._call("ListUsers", _("show up to %(limit)d users of the pool") % {"limit": limit})
         return self.idp.list_users(limit=limit).items
 
     def find_user(self) -> list[CognitoUser]:
         """ListUsers filtered by the username (escaped like the staff search), for pools too big to scan."""
-        self._call("ListUsers", f"look up {self.username!r} by name")
+        self._call("ListUsers", _("look up %(username)r by name") % {"username": self.username})
         return self.idp.list_users(filter=filters.search_filter("username", self.username), limit=10).items
 
     def get_user(self) -> CognitoUser:
-        self._call("AdminGetUser", "read the user's status and MFA settings")
+        self._call("AdminGetUser", _("read the user's status and MFA settings"))
         return self.idp.admin_get_user(self.username)
 
     # -- 4. first sign-in: MFA setup -----------------------------------------------------------------------
@@ -165,9 +167,11 @@ class MfaSignUpScenario:
         self, *, device_key: str | None = None, calls: list[str] | None = None
     ) -> Challenge | None:
         """AdminInitiateAuth with the password; returns Cognito's challenge (None when it sent tokens)."""
-        why = "sign in with the username and password"
-        if device_key:
-            why += " and the remembered device's key"
+        why = (
+            _("sign in with the username, the password and the remembered device's key")
+            if device_key
+            else _("sign in with the username and password")
+        )
         self._call("AdminInitiateAuth", why, calls)
         result = self.idp.admin_initiate_auth(self.username, self._password, device_key=device_key)
         if isinstance(result, AuthTokens):
@@ -180,10 +184,13 @@ class MfaSignUpScenario:
         challenge = self._expect("MFA_SETUP")
         if "SOFTWARE_TOKEN_MFA" not in challenge.mfas_can_setup and challenge.mfas_can_setup:
             raise ScenarioError(
-                f"The pool offers {', '.join(challenge.mfas_can_setup)} but not an authenticator app "
-                "(SOFTWARE_TOKEN_MFA); turn TOTP on for the pool."
+                _(
+                    "The pool offers %(factors)s but not an authenticator app (SOFTWARE_TOKEN_MFA); "
+                    "turn TOTP on for the pool."
+                )
+                % {"factors": ", ".join(challenge.mfas_can_setup)}
             )
-        self._call("AssociateSoftwareToken", "get a new authenticator key for this user")
+        self._call("AssociateSoftwareToken", _("get a new authenticator key for this user"))
         setup = self.idp.associate_software_token(session=challenge.session)
         self._setup_session = setup.session
         return MfaSetup(setup.secret_code, otpauth_uri(setup.secret_code, self.username, self.issuer))
@@ -191,8 +198,8 @@ class MfaSignUpScenario:
     def verify_totp(self, code: str) -> None:
         """VerifySoftwareToken; a wrong code raises ``errors.CodeMismatch`` and may be retried."""
         if not self._setup_session:
-            raise ScenarioError("There is no authenticator set-up in progress.")
-        self._call("VerifySoftwareToken", "check a code from the authenticator: it becomes the user's MFA")
+            raise ScenarioError(_("There is no authenticator set-up in progress."))
+        self._call("VerifySoftwareToken", _("check a code from the authenticator: it becomes the user's MFA"))
         result = self.idp.verify_software_token(
             code, session=self._setup_session, friendly_name="cognito_scenario"
         )
@@ -203,9 +210,9 @@ class MfaSignUpScenario:
     def finish_mfa_setup(self) -> SignInOutcome:
         """Answer MFA_SETUP with the verify session: signed in after that single code."""
         if not self._setup_session:
-            raise ScenarioError("Verify a code first.")
+            raise ScenarioError(_("Verify a code first."))
         calls: list[str] = []
-        self._call("AdminRespondToAuthChallenge", "answer MFA_SETUP with the verified session", calls)
+        self._call("AdminRespondToAuthChallenge", _("answer MFA_SETUP with the verified session"), calls)
         result = self.idp.admin_respond_to_auth_challenge("MFA_SETUP", self._setup_session, self.username)
         self._setup_session = None
         return self._finished(result, ("MFA_SETUP",), used_totp=True, calls=calls)
@@ -214,7 +221,7 @@ class MfaSignUpScenario:
     def answer_totp(self, code: str, *, calls: list[str] | None = None) -> SignInOutcome:
         challenge = self._expect("SOFTWARE_TOKEN_MFA")
         calls = [] if calls is None else calls
-        self._call("AdminRespondToAuthChallenge", "answer SOFTWARE_TOKEN_MFA with the current code", calls)
+        self._call("AdminRespondToAuthChallenge", _("answer SOFTWARE_TOKEN_MFA with the current code"), calls)
         result = self.idp.admin_respond_to_auth_challenge(
             "SOFTWARE_TOKEN_MFA",
             challenge.session,
@@ -226,10 +233,10 @@ class MfaSignUpScenario:
     # -- 6. remember the device ----------------------------------------------------------------------------
     def remember_device(self, new_device: NewDevice, device_name: str) -> RememberedDeviceOutcome:
         if self.tokens is None:
-            raise ScenarioError("Sign in first: ConfirmDevice needs the user's access token.")
+            raise ScenarioError(_("Sign in first: ConfirmDevice needs the user's access token."))
         verifier = new_device_verifier(new_device.device_group_key, new_device.device_key)
         self._call(
-            "ConfirmDevice", "register the device with its SRP verifier (the device password stays here)"
+            "ConfirmDevice", _("register the device with its SRP verifier (the device password stays here)")
         )
         needs_confirmation = self.idp.confirm_device(
             self.tokens.access_token,
@@ -239,7 +246,7 @@ class MfaSignUpScenario:
             device_name=device_name,
         )
         if needs_confirmation:
-            self._call("UpdateDeviceStatus", "mark the device remembered (the pool asks users to opt in)")
+            self._call("UpdateDeviceStatus", _("mark the device remembered (the pool asks users to opt in)"))
             self.idp.update_device_status(self.tokens.access_token, new_device.device_key, remembered=True)
         self._device = _Device(new_device.device_key, new_device.device_group_key, verifier.password)
         return RememberedDeviceOutcome(
@@ -251,7 +258,7 @@ class MfaSignUpScenario:
         """Password + DEVICE_KEY, then device SRP: no authenticator code."""
         device = self._device
         if device is None:
-            raise ScenarioError("Remember a device first.")
+            raise ScenarioError(_("Remember a device first."))
         calls: list[str] = []
         challenge = self.start_sign_in(device_key=device.key, calls=calls)
         seen: list[str] = []
@@ -261,7 +268,7 @@ class MfaSignUpScenario:
             if challenge.name == "DEVICE_SRP_AUTH":
                 self._call(
                     "AdminRespondToAuthChallenge",
-                    "answer DEVICE_SRP_AUTH with the device key and SRP_A",
+                    _("answer DEVICE_SRP_AUTH with the device key and SRP_A"),
                     calls,
                 )
                 result = self.idp.admin_respond_to_auth_challenge(
@@ -273,7 +280,7 @@ class MfaSignUpScenario:
             elif challenge.name == "DEVICE_PASSWORD_VERIFIER":
                 self._call(
                     "AdminRespondToAuthChallenge",
-                    "answer DEVICE_PASSWORD_VERIFIER with the proof of the device password",
+                    _("answer DEVICE_PASSWORD_VERIFIER with the proof of the device password"),
                     calls,
                 )
                 result = self.idp.admin_respond_to_auth_challenge(
@@ -284,8 +291,11 @@ class MfaSignUpScenario:
                 )
             else:
                 raise ScenarioError(
-                    f"Cognito asked for {challenge.name} instead of the device challenge: the device is not "
-                    "remembered, or the pool does not let remembered devices skip MFA."
+                    _(
+                        "Cognito asked for %(challenge)s instead of the device challenge: the device is not "
+                        "remembered, or the pool does not let remembered devices skip MFA."
+                    )
+                    % {"challenge": challenge.name}
                 )
             if isinstance(result, AuthTokens):
                 self.tokens = result
@@ -293,7 +303,7 @@ class MfaSignUpScenario:
                 break
             challenge = result
         else:
-            raise ScenarioError("Cognito signed in without asking for the device: is device tracking on?")
+            raise ScenarioError(_("Cognito signed in without asking for the device: is device tracking on?"))
         return SignInOutcome(tuple(seen), self.tokens.new_device, used_totp=False, calls=tuple(calls))
 
     # -- helpers ------------------------------------------------------------------------------------------
@@ -305,11 +315,17 @@ class MfaSignUpScenario:
         challenge = self._challenge
         if challenge is None:
             raise ScenarioError(
-                f"Cognito signed in straight away, without the {name} challenge this step needs: "
-                "the pool does not require MFA (its MfaConfiguration is not ON)."
+                _(
+                    "Cognito signed in straight away, without the %(challenge)s challenge this step needs: "
+                    "the pool does not require MFA (its MfaConfiguration is not ON)."
+                )
+                % {"challenge": name}
             )
         if challenge.name != name:
-            raise ScenarioError(f"Cognito asked for {challenge.name}, not {name}.")
+            raise ScenarioError(
+                _("Cognito asked for %(asked)s, not %(expected)s.")
+                % {"asked": challenge.name, "expected": name}
+            )
         return challenge
 
     def _answer_username(self, challenge: Challenge) -> str:
@@ -321,7 +337,10 @@ class MfaSignUpScenario:
     ) -> SignInOutcome:
         if not isinstance(result, AuthTokens):
             self._challenge = result
-            raise ScenarioError(f"Cognito asked for another step, {result.name}, after {challenges[-1]}.")
+            raise ScenarioError(
+                _("Cognito asked for another step, %(next)s, after %(last)s.")
+                % {"next": result.name, "last": challenges[-1]}
+            )
         self.tokens, self._challenge = result, None
         return SignInOutcome(challenges, result.new_device, used_totp=used_totp, calls=tuple(calls))
 
@@ -361,7 +380,9 @@ class LocalCodes:
                 and message.get("code")
             ):
                 return str(message["code"])
-        raise ScenarioError(f"No {kind} code for {username!r} in the local outbox.")
+        raise ScenarioError(
+            _("No %(kind)s code for %(username)r in the local outbox.") % {"kind": kind, "username": username}
+        )
 
     def use_totp_secret(self, secret: str) -> None:
         self._totp_secret = secret
@@ -371,5 +392,5 @@ class LocalCodes:
         import pyotp
 
         if not self._totp_secret:
-            raise ScenarioError("No authenticator key yet.")
+            raise ScenarioError(_("No authenticator key yet."))
         return pyotp.TOTP(self._totp_secret).at(time.time() + TOTP_PERIOD * step)
