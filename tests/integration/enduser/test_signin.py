@@ -382,18 +382,11 @@ def test_logout_survives_cognito_being_down(pool, client, dave):
 
 def test_every_form_needs_a_csrf_token(pool):
     csrf_client = Client(enforce_csrf_checks=True)
-    for name in (
-        "login",
-        "signup",
-        "confirm",
-        "resend",
-        "mfa",
-        "mfa_setup",
-        "new_password",
-        "logout",
-        "password_reset",
-        "password_reset_confirm",
-    ):
+    names = (
+        "login", "signup", "confirm", "resend", "mfa", "mfa_setup", "new_password", "logout",
+        "password_reset", "password_reset_confirm", "password_change", "devices", "home",
+    )  # fmt: skip
+    for name in names:
         response = csrf_client.post(reverse(f"accounts:{name}"), {"username": "x", "code": "123456"})
         assert response.status_code == 403, name
 
