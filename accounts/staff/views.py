@@ -244,7 +244,7 @@ def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
     _require(request, VIEW_PERMISSION)
     if request.method == "POST":
         return _bulk_action(request, site)
-    if request.method != "GET":
+    if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "POST"])
 
     query, form = _parse_query(request, request.GET)
@@ -445,7 +445,7 @@ def _attribute_rows(attributes: dict[str, str]) -> list[dict[str, str]]:
 
 def user_detail(request: HttpRequest, username: str, *, site: admin.AdminSite) -> HttpResponse:
     _require(request, VIEW_PERMISSION)
-    if request.method != "GET":
+    if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     try:
         detail = selectors.user_detail(username)
@@ -645,7 +645,7 @@ def invite(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
 # -- CSV export ------------------------------------------------------------------------------------------
 def export_csv(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
     _require(request, VIEW_PERMISSION)
-    if request.method != "GET":
+    if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     query, _form = _parse_query(request, request.GET)
     list_url = reverse("admin:cognito_user_list", current_app=site.name) + _query_string(query)

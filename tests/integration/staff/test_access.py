@@ -138,3 +138,18 @@ def test_admin_login_for_signed_in_staff_and_non_staff(db):
 def test_no_local_password_change_in_the_admin(db):
     client = client_for(make_staff("viewer", "view"))
     assert client.get(reverse("admin:password_change")).status_code == 404
+
+
+def test_admin_log_out_ends_the_portal_session(db):
+    client = client_for(make_staff("viewer", "view"))
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302
+    assert response["Location"] == LOGIN
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+
+
+def test_admin_log_out_is_post_only(db):
+    client = client_for(make_staff("viewer", "view"))
+    client.get("/admin/logout/")
+    assert "_auth_user_id" in client.session
