@@ -74,6 +74,7 @@ class Command(BaseCommand):
         self.unattended: bool = options["non_interactive"]
         self.outcomes: dict[str, Any] = {}
         self.call_count = 0
+        self.step = 0
         with operator_errors(options["verbosity"]):
             require_configuration()
             self._check_mode(options)
@@ -88,15 +89,18 @@ class Command(BaseCommand):
             try:
                 self._run(options)
             except ScenarioError as exc:
-                raise CommandError(
-                    _("Step %(step)d stopped: %(reason)s") % {"step": self.step, "reason": exc}
-                ) from None
+                raise CommandError(f"{self._where_it_stopped()}: {exc}") from None
             except errors.CognitoUnavailable:
                 raise
             except errors.CognitoError as exc:
-                raise CommandError(
-                    _("Step %(step)d failed: %(reason)s") % {"step": self.step, "reason": describe_error(exc)}
-                ) from None
+                raise CommandError(f"{self._where_it_stopped()}: {describe_error(exc)}") from None
+
+    def _where_it_stopped(self) -> str:
+        if not self.step:
+            return _("Could not start")
+        if self.step > STEPS:
+            return _("The final check failed")
+        return _("Step %(step)d failed") % {"step": self.step}
 
     def _check_mode(self, options: dict[str, Any]) -> None:
         if self.unattended:
@@ -125,7 +129,6 @@ class Command(BaseCommand):
 
     # -- the walk-through ----------------------------------------------------------------------------------
     def _run(self, options: dict[str, Any]) -> None:
-        self.step = 0
         self.stdout.write(self.style.MIGRATE_HEADING(_("Sign-up with MFA and a remembered device")))
         pool = self.scenario.describe_pool()
         self._say(

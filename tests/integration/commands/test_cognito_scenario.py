@@ -232,3 +232,30 @@ def test_interactive_end_of_input_at_the_password_prompt_stops_cleanly(db, cogni
 
     with pytest.raises(CommandError, match=r"^No more input: stopped\.$"):
         scenario(stdout=TerminalIO())
+
+
+def test_a_pool_without_mfa_stops_at_step_4_saying_why(db, cognito, settings):
+    from accounts.cognito import reset_caches
+
+    pool_id = cognito.admin.create_user_pool(PoolName="no-mfa", AutoVerifiedAttributes=["email"])["UserPool"][
+        "Id"
+    ]
+    client_id = cognito.admin.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName="plain",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    settings.COGNITO_USER_POOL_ID, settings.COGNITO_CLIENT_ID, settings.COGNITO_CLIENT_SECRET = (
+        pool_id,
+        client_id,
+        "",
+    )
+    reset_caches()
+
+    with pytest.raises(CommandError) as raised:
+        scenario("--non-interactive", "--username", "nomfa")
+
+    assert str(raised.value) == (
+        "Step 4 failed: Cognito signed in straight away, without the MFA_SETUP challenge this step needs: "
+        "the pool does not require MFA (its MfaConfiguration is not ON)."
+    )
