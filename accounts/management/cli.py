@@ -76,6 +76,8 @@ def describe_error(exc: errors.CognitoError) -> str:
             "code": exc.code or exc.__class__.__name__,
         }
     reason = (exc.aws_message or str(exc.user_message)).strip().rstrip(".")
+    if isinstance(exc, errors.UsernameExists):
+        reason = str(exc.user_message).rstrip(".")  # moto's message is only the username
     code = exc.code or exc.__class__.__name__
     if call:
         return _("Cognito refused %(call)s: %(reason)s (%(code)s).") % {

@@ -126,7 +126,7 @@ def test_a_failing_step_stops_with_one_line_naming_it(db, cognito):
     with pytest.raises(CommandError) as raised:
         scenario("--non-interactive", "--username", "taken")
     assert str(raised.value).startswith("Step 1 failed: Cognito refused SignUp:")
-    assert "UsernameExistsException" in str(raised.value)
+    assert str(raised.value).endswith("This username is already taken (UsernameExistsException).")
 
 
 @pytest.mark.parametrize(
