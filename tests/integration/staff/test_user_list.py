@@ -254,7 +254,8 @@ def test_bulk_disable_shows_the_confirmation_then_acts(cognito, staff_client):
     response = staff_client.post(LIST, data)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Are you sure you want to disable the 2 selected users?" in body
+    assert "Run “Disable” on the 2 selected users?" in body
+    assert "<li>alice</li>" in body and "<li>bob</li>" in body
     assert get_idp().admin_get_user("alice").enabled  # nothing done yet
 
     response = staff_client.post(LIST, {**data, "post": "yes", "reason": "offboarding"})
