@@ -79,6 +79,31 @@ def test_list_without_limit_streams_every_page(run, cognito, cognito_calls):
     assert cognito_calls["ListUsers"] == 3  # 60 + 60 + 30
 
 
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_unlimited_list_prints_each_page_before_fetching_the_next(cognito, db, monkeypatch, fmt):
+    from django.core.management import call_command
+
+    from accounts.cognito.idp import CognitoIdentityProvider
+
+    add_users(cognito, 130)
+    out = io.StringIO()
+    lines_before_each_call: list[int] = []
+    original = CognitoIdentityProvider.list_users
+
+    def watched(self, **kwargs):
+        lines_before_each_call.append(out.getvalue().count("\n"))
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(CognitoIdentityProvider, "list_users", watched)
+
+    call_command("cognito_users", "list", "--format", fmt, stdout=out, stderr=io.StringIO())
+
+    # At most the CSV header before the first page; 60 and 120 users out before the second and third.
+    assert lines_before_each_call[0] <= 1
+    assert lines_before_each_call[1] >= 60 and lines_before_each_call[2] >= 120
+    assert len(lines_before_each_call) == 3
+
+
 def test_list_limit_above_a_page_reads_only_the_pages_it_needs(run, cognito, cognito_calls):
     add_users(cognito, 150)
     cognito_calls.clear()
