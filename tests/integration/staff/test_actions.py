@@ -205,15 +205,22 @@ def test_actor_from_request_and_mirror_sub(cognito):
     assert event.target_sub == sub
 
 
-def test_disable_ends_the_users_portal_sessions(cognito):
+@pytest.mark.parametrize("action", ["disable", "sign_out", "reset_password", "reset_mfa", "delete"])
+def test_actions_that_lock_out_end_the_users_portal_sessions(cognito, action):
     cognito.create_user("alice")
     alice = make_staff("alice", None, is_staff=False)
-    RememberedDevice.objects.create(user=alice, device_key="k", sealed="x")
     client: Client = client_for(alice)
-    assert "_auth_user_id" in client.session
-    perform("disable", "alice", actor=OPERATOR)
-    response = client.get("/admin/")
-    assert response.wsgi_request.user.is_anonymous
+    bystander = client_for(make_staff("bob", None, is_staff=False))
+    perform(action, "alice", actor=OPERATOR)
+    assert client.get("/admin/").wsgi_request.user.is_anonymous
+    assert bystander.get("/admin/").wsgi_request.user.is_authenticated
+
+
+def test_enable_leaves_sessions_alone(cognito):
+    cognito.create_user("alice", enabled=False)
+    client = client_for(make_staff("alice", None, is_staff=False))
+    perform("enable", "alice", actor=OPERATOR)
+    assert client.get("/admin/").wsgi_request.user.is_authenticated
 
 
 def test_forget_all_devices_drops_local_remembered_devices(cognito):

@@ -48,6 +48,8 @@ def test_export_headers(cognito, staff_client):
         response["Content-Disposition"] == f'attachment; filename="cognito-users-{date.today():%Y%m%d}.csv"'
     )
     assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
     assert response["X-Content-Type-Options"] == "nosniff"
     rows_of(response)
     event = AuditEvent.objects.get(action="export")

@@ -75,7 +75,10 @@ def test_the_three_calls_run_concurrently(cognito, staff_client):
 
 def test_detail_is_never_cached(cognito, staff_client):
     cognito.create_user("alice")
-    assert "no-store" in staff_client.get(detail("alice"))["Cache-Control"]
+    response = staff_client.get(detail("alice"))
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
 
 
 def test_unknown_user_is_a_404_with_a_link_back(cognito, staff_client):
