@@ -142,3 +142,13 @@ def test_usernames_with_odd_characters_round_trip(cognito, staff_client):
         response = staff_client.get(html.unescape(link))
         assert response.status_code == 200, (name, link)
         assert response.context["cognito_user"].username == name
+
+
+def test_a_device_listing_refusal_is_shown_in_its_section(cognito, staff_client):
+    cognito.create_user("alice", groups=("portal-staff",))
+    inject_fault(cognito, operation="AdminListDevices", error="InvalidParameterException", count=1)
+    response = staff_client.get(detail("alice"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The devices could not be listed: InvalidParameterException" in body
+    assert "portal-staff" in body  # the rest of the page is there
