@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
@@ -153,3 +154,17 @@ def test_admin_log_out_is_post_only(db):
     client = client_for(make_staff("viewer", "view"))
     client.get("/admin/logout/")
     assert "_auth_user_id" in client.session
+
+
+def test_cognito_staff_group_grants_view_and_manage_but_not_delete(cognito):
+    """The roles the sign-in applies (accounts.roles) open exactly the pages they should."""
+    from accounts.models import User
+    from accounts.roles import apply_groups
+
+    cognito.create_user("alice")
+    staff = User.objects.create_user(username="staffer")
+    apply_groups(staff, [settings.COGNITO_STAFF_GROUP])
+    client = client_for(User.objects.get(pk=staff.pk))
+    assert client.get("/admin/cognito/users/").status_code == 200
+    assert client.get("/admin/cognito/users/alice/actions/disable/").status_code == 200
+    assert client.get("/admin/cognito/users/alice/actions/delete/").status_code == 403
