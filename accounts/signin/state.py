@@ -6,10 +6,14 @@ they are written here by the server and read back from here only.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
@@ -23,6 +27,27 @@ TOKENS_KEY = "accounts.signin.tokens"
 DEFAULT_AUTH_SESSION_SECONDS = 180
 # Wrong codes allowed within one pending sign-in before the user is sent back to the password step.
 MAX_CODE_ATTEMPTS = 3
+
+
+def _fernet() -> Fernet:
+    # Secrets in the session (tokens, a TOTP key being set up) are sealed with a key derived from
+    # SECRET_KEY, which never lives in the database: a copy of the session table alone is useless.
+    digest = hashlib.sha256(b"portal-session-secrets-v1\x00" + settings.SECRET_KEY.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def seal(value: str) -> str:
+    return _fernet().encrypt(value.encode()).decode() if value else ""
+
+
+def unseal(value: str) -> str:
+    """The sealed value, or '' when it is empty or does not decrypt (e.g. SECRET_KEY changed)."""
+    if not value:
+        return ""
+    try:
+        return _fernet().decrypt(value.encode()).decode()
+    except (InvalidToken, ValueError):
+        return ""
 
 
 def auth_session_seconds() -> int:
@@ -82,14 +107,18 @@ def load_pending(session: SessionBase) -> PendingSignIn | None:
     if not isinstance(data, dict):
         return None
     try:
-        return PendingSignIn(**data)
+        pending = PendingSignIn(**data)
     except TypeError:  # written by an older version of this module
         session.pop(PENDING_KEY, None)
         return None
+    pending.totp_secret = unseal(pending.totp_secret)
+    return pending
 
 
 def save_pending(session: SessionBase, pending: PendingSignIn) -> None:
-    session[PENDING_KEY] = asdict(pending)
+    data = asdict(pending)
+    data["totp_secret"] = seal(pending.totp_secret)
+    session[PENDING_KEY] = data
 
 
 def clear_pending(session: SessionBase) -> None:
@@ -119,14 +148,17 @@ class SessionTokens:
 
 def store_tokens(session: SessionBase, username: str, tokens: AuthTokens, *, device_key: str = "") -> None:
     previous = load_tokens(session)
-    data: dict[str, Any] = {
-        "username": username,
+    secrets = {
         "access_token": tokens.access_token,
         "id_token": tokens.id_token,
         # A refresh answer carries no refresh token (unless rotation is on): keep the one we have.
         "refresh_token": tokens.refresh_token or (previous.refresh_token if previous else ""),
+    }
+    data: dict[str, Any] = {
+        "username": username,
         "expires_at": time.time() + tokens.expires_in,
         "device_key": device_key or (previous.device_key if previous else ""),
+        "sealed": seal(json.dumps(secrets)),
     }
     session[TOKENS_KEY] = data
 
@@ -136,6 +168,14 @@ def load_tokens(session: SessionBase) -> SessionTokens | None:
     if not isinstance(data, dict):
         return None
     try:
-        return SessionTokens(**data)
-    except TypeError:
+        secrets = json.loads(unseal(data.get("sealed", "")) or "null")
+        return SessionTokens(
+            username=data["username"],
+            expires_at=float(data["expires_at"]),
+            device_key=data.get("device_key", ""),
+            access_token=secrets["access_token"],
+            id_token=secrets["id_token"],
+            refresh_token=secrets["refresh_token"],
+        )
+    except (KeyError, TypeError, ValueError):
         return None

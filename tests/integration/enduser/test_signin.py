@@ -166,7 +166,8 @@ def test_the_totp_key_leaves_the_session_once_verified(pool, client):
     pool.create_user("ivan")
     login_post(client, "ivan")
     secret = page_secret(client.get(reverse("accounts:mfa_setup")))
-    assert client.session[state.PENDING_KEY]["totp_secret"] == secret
+    assert state.load_pending(client.session).totp_secret == secret
+    assert secret not in str(dict(client.session.items()))  # sealed while it waits
     client.post(reverse("accounts:mfa_setup"), {"code": pyotp.TOTP(secret).now()})
     stored = str(dict(client.session.items()))
     assert secret not in stored
@@ -278,6 +279,8 @@ def test_tokens_stay_in_the_server_session_only(pool, client, dave):
     response = totp_post(client, dave, step=1)
     tokens = state.load_tokens(client.session)
     assert tokens is not None and tokens.access_token
+    raw = str(dict(client.session.items()))
+    assert tokens.refresh_token not in raw and tokens.access_token not in raw  # sealed in the session store
     for cookie in response.cookies.values():
         assert tokens.access_token not in cookie.value and tokens.refresh_token not in cookie.value
     home = client.get(reverse("accounts:home")).content.decode()
