@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 
 from accounts import devices
 from accounts.cognito import errors, get_idp
@@ -141,6 +142,7 @@ class SignInFlow:
         state.clear_pending(self.request.session)
 
     # -- the password step -------------------------------------------------------------------------------
+    @sensitive_variables("password")
     def start(self, username: str, password: str, next_url: str) -> Step:
         """Check the password with Cognito, answering a remembered device's challenge on the way."""
         state.clear_pending(self.request.session)
@@ -177,6 +179,7 @@ class SignInFlow:
             self._device_used = secret
         return self._advance(username, result, next_url=next_url, remember=False)
 
+    @sensitive_variables("password")
     def _initiate(self, username: str, password: str, secret: devices.DeviceSecret | None) -> AuthResult:
         if secret is None:
             return self.idp.admin_initiate_auth(username, password)
@@ -187,6 +190,7 @@ class SignInFlow:
             self._drop_device(secret)
             return self.idp.admin_initiate_auth(username, password)
 
+    @sensitive_variables("secret", "client", "responses")
     def _device_srp(self, username: str, challenge: Challenge, secret: devices.DeviceSecret) -> AuthResult:
         client = DeviceSrpClient(secret.device_key, secret.device_group_key, secret.device_password)
         answer_as = challenge.parameters.get("USERNAME") or username
@@ -219,6 +223,7 @@ class SignInFlow:
         record.delete()
 
     # -- the stages --------------------------------------------------------------------------------------
+    @sensitive_variables("new_password")
     def answer_new_password(self, pending: PendingSignIn, new_password: str) -> Step:
         try:
             result = self.idp.admin_respond_to_auth_challenge(
@@ -238,10 +243,10 @@ class SignInFlow:
         """The new authenticator key for this sign-in (asks Cognito once per pending sign-in)."""
         if not pending.totp_secret:
             setup = self.idp.associate_software_token(session=pending.session)
-            # The key stays in the server-side session (never a hidden field, never a log) until the code is
-            # verified, so a mistyped code re-renders the same QR code: calling AssociateSoftwareToken again
-            # would replace the key the user has just scanned and make them scan again. It is removed as
-            # soon as the setup succeeds or the pending sign-in ends.
+            # The key waits in the server-side session, sealed (never in a hidden field, never logged),
+            # until the code is verified, so a mistyped code re-renders the same QR code: calling
+            # AssociateSoftwareToken again would replace the key the user has just scanned and make them
+            # scan again. It is removed as soon as the set-up succeeds or the pending sign-in ends.
             pending.totp_session = setup.session or pending.session
             pending.totp_secret = setup.secret_code
             state.save_pending(self.request.session, pending)
@@ -408,6 +413,7 @@ class SignInFlow:
         target = safe_next(self.request, next_url) or reverse(settings.LOGIN_REDIRECT_URL)
         return self._with_cookies(Step(Kind.SIGNED_IN, url=target))
 
+    @sensitive_variables("verifier")
     def _remember_device(self, user: User, tokens: AuthTokens) -> str:
         new = tokens.new_device
         assert new is not None
