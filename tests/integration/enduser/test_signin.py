@@ -439,3 +439,46 @@ def test_signup_confirmed_by_the_pool_goes_straight_to_sign_in(pool, client, mon
         },
     )
     assert response.status_code == 302 and response.url == reverse("accounts:login")
+
+
+def test_an_error_report_shows_no_password_or_device_proof_from_the_sign_in_frames(pool, client, monkeypatch):
+    """A crash in the middle of device SRP: the report's frame variables keep the secrets masked."""
+    import sys
+
+    from django.core.signals import got_request_exception
+    from django.views.debug import ExceptionReporter
+
+    from accounts.cognito.idp import CognitoIdentityProvider
+
+    pool.create_user("dave", "Canary-Pw-9f3!")
+    secret = pool.enrol_totp("dave", "Canary-Pw-9f3!")
+    login_post(client, "dave", "Canary-Pw-9f3!")
+    totp_post(client, secret, remember=True, step=1)
+    client.post(reverse("accounts:logout"))
+    original = CognitoIdentityProvider.admin_respond_to_auth_challenge
+    seen = {}
+
+    def explode(self, challenge_name, session, username, responses=None):
+        if challenge_name == "DEVICE_PASSWORD_VERIFIER":
+            seen["signature"] = responses["PASSWORD_CLAIM_SIGNATURE"]
+            raise RuntimeError("boom")
+        return original(self, challenge_name, session, username, responses)
+
+    monkeypatch.setattr(CognitoIdentityProvider, "admin_respond_to_auth_challenge", explode)
+    captured = {}
+
+    def handler(sender, request, **kwargs):
+        captured["request"], captured["exc_info"] = request, sys.exc_info()
+
+    got_request_exception.connect(handler)
+    try:
+        with pytest.raises(RuntimeError):
+            login_post(client, "dave", "Canary-Pw-9f3!")
+    finally:
+        got_request_exception.disconnect(handler)
+    data = ExceptionReporter(captured["request"], *captured["exc_info"]).get_traceback_data()
+    frames = {frame["function"]: str(frame["vars"]) for frame in data["frames"]}
+    assert seen["signature"] in frames["explode"]  # an unprotected frame shows it: the check can fail
+    for function in ("start", "_device_srp"):
+        assert "Canary-Pw-9f3!" not in frames[function], function
+        assert seen["signature"] not in frames[function], function
