@@ -153,3 +153,18 @@ def test_limits_are_shared_through_the_cache(pool, settings):
     for _ in range(5):
         post_login(Client(), "alice")
     assert post_login(Client(), "alice").status_code == 429
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_limit(pool, client, cognito_calls):
+    pool.create_user("alice")
+    statuses = [
+        client.post(
+            reverse("accounts:login"),
+            {"username": "alice", "password": WRONG},
+            REMOTE_ADDR=ATTACKER,
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]
+    assert cognito_calls["AdminInitiateAuth"] == 5
