@@ -117,6 +117,7 @@ class SignInFlow:
         self.idp = get_idp()
         self._cookie_change: dict[str, object] = {}
         self._device_used: devices.DeviceSecret | None = None
+        self._dropped: set[str] = set()  # records found stale during this request
 
     # -- the pending sign-in -----------------------------------------------------------------------------
     def pending(self, challenge: str) -> PendingSignIn | Step:
@@ -175,7 +176,7 @@ class SignInFlow:
             return self._with_cookies(Step(Kind.UNCONFIRMED))
         except errors.PasswordResetRequired:
             return self._with_cookies(Step(Kind.RESET_REQUIRED))
-        if secret is not None:
+        if secret is not None and secret.record_id not in self._dropped:
             self._device_used = secret
         return self._advance(username, result, next_url=next_url, remember=False)
 
@@ -212,6 +213,7 @@ class SignInFlow:
     def _drop_device(self, secret: devices.DeviceSecret) -> None:
         logger.info("Dropping remembered device record %s: Cognito no longer accepts it.", secret.record_id)
         devices.drop(secret.record_id)
+        self._dropped.add(secret.record_id)
         self._cookie_change["drop"] = True
 
     def _forget_expired(self, record) -> None:

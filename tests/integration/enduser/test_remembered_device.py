@@ -95,6 +95,7 @@ def test_a_device_forgotten_in_cognito_falls_back_to_totp_and_drops_the_record(p
     assert response.url == reverse("accounts:mfa")
     assert not RememberedDevice.objects.exists()
     assert response.cookies[settings.DEVICE_COOKIE_NAME].value == ""  # deleted
+    assert state.load_pending(client.session).device_key == ""  # the refresh will not send the dead key
 
 
 def test_a_mismatched_device_secret_falls_back_to_totp(pool, client, kim):
