@@ -221,3 +221,22 @@ def test_first_sign_in_with_mfa_setup_and_remember_stays_within_budget(pool, cli
 def test_devices_page_needs_sign_in(pool, client):
     assert client.get(reverse("accounts:devices")).status_code == 302
     assert client.post(reverse("accounts:devices"), {"all": "1"}).status_code == 302
+
+
+def test_a_device_no_longer_remembered_asks_for_the_code_then_answers_the_device_challenge(
+    pool, client, cognito_calls
+):
+    pool.create_user("kim")
+    secret = enrol_via_portal(client, "kim", remember=True)
+    client.post(reverse("accounts:logout"))
+    key = RememberedDevice.objects.get().device_key
+    pool.admin.admin_update_device_status(
+        UserPoolId=pool.pool_id, Username="kim", DeviceKey=key, DeviceRememberedStatus="not_remembered"
+    )
+    cognito_calls.clear()
+    assert login_post(client, "kim").url == reverse("accounts:mfa")  # staff took the trust away
+    response = totp_post(client, secret, step=1)
+    assert response.url == reverse("accounts:home")
+    assert signed_in_username(client) == "kim"
+    assert dict(cognito_calls) == {"AdminInitiateAuth": 1, "AdminRespondToAuthChallenge": 3}
+    assert state.load_tokens(client.session).device_key == key
