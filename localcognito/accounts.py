@@ -55,8 +55,11 @@ def sign_up(ext: Ext, req: Request) -> dict[str, Any]:
     return out
 
 
-def confirm_sign_up(ext: Ext, req: Request) -> dict[str, Any]:
-    b = req.body
+def _code_target(ext: Ext, b: dict[str, Any]):
+    """The app client and user of a call that checks a code (secret hash checked first).
+
+    With PreventUserExistenceErrors an unknown user looks exactly like a wrong code.
+    """
     client = ext.client(b.get("ClientId"))
     ext.check_secret_hash(client, [b.get("Username")], b.get("SecretHash"))
     user = ext.user(client.pool_id, b.get("Username"))
@@ -66,6 +69,12 @@ def confirm_sign_up(ext: Ext, req: Request) -> dict[str, Any]:
                 "CodeMismatchException", "Invalid verification code provided, please try again."
             )
         raise user_not_found()
+    return client, user
+
+
+def confirm_sign_up(ext: Ext, req: Request) -> dict[str, Any]:
+    b = req.body
+    client, user = _code_target(ext, b)
     if user.status != "UNCONFIRMED":
         raise not_authorized(f"User cannot be confirmed. Current status is {user.status}")
     ext.check_code(ext.state.signup_codes, user.sub, b.get("ConfirmationCode"))
@@ -147,15 +156,7 @@ def forgot_password(ext: Ext, req: Request) -> dict[str, Any]:
 
 def confirm_forgot_password(ext: Ext, req: Request) -> dict[str, Any]:
     b = req.body
-    client = ext.client(b.get("ClientId"))
-    ext.check_secret_hash(client, [b.get("Username")], b.get("SecretHash"))
-    user = ext.user(client.pool_id, b.get("Username"))
-    if user is None:
-        if client.prevent_user_existence_errors:
-            raise CognitoError(
-                "CodeMismatchException", "Invalid verification code provided, please try again."
-            )
-        raise user_not_found()
+    client, user = _code_target(ext, b)
     # Policy first, so a weak password does not burn the code.
     ext.check_password_policy(client.pool_id, b.get("Password"))
     ext.check_code(ext.state.reset_codes, user.sub, b.get("ConfirmationCode"))
