@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import urllib.parse
+from collections.abc import Callable
 
 import qrcode
 import qrcode.image.svg
@@ -162,6 +163,41 @@ def _remember_offered() -> bool:
         return True
 
 
+def _answer_code(
+    request: HttpRequest,
+    form: TotpForm | MfaSetupForm,
+    username: str,
+    answer: Callable[..., Step],
+    pending: object,
+    signed_in_message: str = "",
+) -> tuple[HttpResponse | None, int]:
+    """Rate-limit and answer a posted TOTP code: a response when the page is left, else the status.
+
+    The form keeps its errors and loses the code it carried.
+    """
+    limiter = ratelimit.RateLimiter(request, "mfa", username)
+    blocked = limiter.check()
+    if blocked:
+        return ratelimit.too_many_requests(request, blocked), 429
+    status = 200
+    if form.is_valid():
+        try:
+            step = answer(pending, form.cleaned_data["code"], remember=form.cleaned_data["remember_device"])
+        except errors.CognitoError as exc:
+            status = cognito_trouble(request, exc, form)
+        else:
+            if step.code_failed:
+                limiter.failed()
+            response = _follow(request, step)
+            if response is not None:
+                if signed_in_message and step.kind is Kind.SIGNED_IN:
+                    messages.success(request, signed_in_message)
+                return response, response.status_code
+            form.add_error("code", step.message)
+    clear_codes(form)
+    return None, status
+
+
 @sensitive_post_parameters("code")
 @never_cache  # the page shows the authenticator key: no cache may keep it
 @require_http_methods(["GET", "POST"])
@@ -182,27 +218,16 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         status = cognito_trouble(request, exc)
         return render_page(request, "accounts/mfa_setup.html", {"form": form, "secret": ""}, status=status)
     if request.method == "POST":
-        limiter = ratelimit.RateLimiter(request, "mfa", pending.username)
-        blocked = limiter.check()
-        if blocked:
-            return ratelimit.too_many_requests(request, blocked)
-        if form.is_valid():
-            try:
-                step = flow.verify_totp_setup(
-                    pending, form.cleaned_data["code"], remember=form.cleaned_data["remember_device"]
-                )
-            except errors.CognitoError as exc:
-                status = cognito_trouble(request, exc, form)
-            else:
-                if step.code_failed:
-                    limiter.failed()
-                response = _follow(request, step)
-                if response is not None:
-                    if step.kind is Kind.SIGNED_IN:
-                        messages.success(request, _("Your authenticator app is set up."))
-                    return response
-                form.add_error("code", step.message)
-        clear_codes(form)
+        response, status = _answer_code(
+            request,
+            form,
+            pending.username,
+            flow.verify_totp_setup,
+            pending,
+            _("Your authenticator app is set up."),
+        )
+        if response is not None:
+            return response
     context = {
         "form": form,
         "secret": grouped(secret),
@@ -226,25 +251,9 @@ def mfa(request: HttpRequest) -> HttpResponse:
     form = TotpForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        limiter = ratelimit.RateLimiter(request, "mfa", pending.username)
-        blocked = limiter.check()
-        if blocked:
-            return ratelimit.too_many_requests(request, blocked)
-        if form.is_valid():
-            try:
-                step = flow.answer_totp(
-                    pending, form.cleaned_data["code"], remember=form.cleaned_data["remember_device"]
-                )
-            except errors.CognitoError as exc:
-                status = cognito_trouble(request, exc, form)
-            else:
-                if step.code_failed:
-                    limiter.failed()
-                response = _follow(request, step)
-                if response is not None:
-                    return response
-                form.add_error("code", step.message)
-        clear_codes(form)
+        response, status = _answer_code(request, form, pending.username, flow.answer_totp, pending)
+        if response is not None:
+            return response
     context = {"form": form, "username": pending.username, "remember_offered": _remember_offered()}
     return render_page(request, "accounts/mfa.html", context, status=status)
 
