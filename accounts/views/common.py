@@ -54,3 +54,8 @@ def clear_codes(form: forms.Form) -> None:
         data = form.data.copy()
         data["code"] = ""
         form.data = data
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A friendly 403 for a form sent without a valid CSRF token (stale page, blocked cookie)."""
+    return render(request, "403_csrf.html", status=403)
