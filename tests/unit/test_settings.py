@@ -63,3 +63,20 @@ def test_users_never_get_a_usable_password(django_user_model):
     user.refresh_from_db()
     assert not user.has_usable_password()
     assert not user.check_password("Another-Passw0rd!")
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [
+        (None, "django.contrib.sessions.backends.db"),
+        ("redis://127.0.0.1:6379/1", "django.contrib.sessions.backends.cache"),
+    ],
+)
+def test_sessions_live_in_the_database_unless_the_cache_is_shared(cache_url, engine):
+    env = {"DJANGO_DEBUG": "1"}
+    if cache_url:
+        env["CACHE_URL"] = cache_url
+    command = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = run_manage("shell", "-c", command, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == engine
