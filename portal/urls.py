@@ -1,6 +1,5 @@
 """URL configuration: end-user pages under /accounts/, staff pages inside the admin, health check."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -11,8 +10,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # Local mode only (the mailbox answers 404 unless LOCAL_COGNITO is on).
+    path("local/", include("accounts.local.urls")),
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
 ]
-
-if settings.LOCAL_COGNITO:
-    urlpatterns += [path("local/", include("accounts.local.urls"))]
