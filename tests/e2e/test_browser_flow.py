@@ -52,6 +52,15 @@ def browser_page():
         context = browser.new_context(viewport={"width": 1100, "height": 900})
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Every message in which Chromium reports a Content-Security-Policy refusal, for the tests to check.
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text
+                and page.csp_violations.append(f"{page.url}: {message.text}")
+            ),
+        )
         try:
             yield page
         finally:
@@ -126,3 +135,35 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, b
     page.wait_for_url("**/accounts/")  # no code asked: the browser is remembered
     assert "no code was needed" in page.content()
     shot(page, "09-signed-in-without-code")
+    assert page.csp_violations == []
+
+
+def test_staff_sign_in_and_user_lookup(cognito, live_server, transactional_db, browser_page):
+    cognito.create_user("boss", groups=("portal-staff",))
+    cognito.create_user("target", attributes={"name": "Tess Target"})
+    page, base = browser_page, live_server.url
+
+    page.goto(f"{base}/admin/")
+    page.wait_for_url("**/accounts/login/?next=/admin/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", STRONG_PASSWORD)
+    page.click("form button[type=submit]:has-text('Sign in')")
+    page.wait_for_url("**/accounts/login/mfa-setup/")
+    secret = page.inner_text("#totp-secret").replace(" ", "")
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/admin/")
+    shot(page, "10-staff-index")
+
+    page.click("a:has-text('Cognito users')")
+    page.wait_for_url("**/admin/cognito/users/")
+    page.fill("#searchbar", "tar")
+    page.click("#changelist-search input[type=submit]")
+    page.wait_for_url("**/admin/cognito/users/?q=tar*")
+    assert page.locator("#result_list tbody tr").count() == 1
+    shot(page, "11-staff-search")
+    page.click("#result_list a:has-text('target')")
+    page.wait_for_url("**/admin/cognito/users/target/")
+    assert "Tess Target" in page.content()
+    shot(page, "12-staff-detail")
+    assert page.csp_violations == []

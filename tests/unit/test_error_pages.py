@@ -39,3 +39,14 @@ def test_a_form_without_csrf_token_gets_a_clear_message():
     response = client.post("/accounts/login/", {"username": "alice", "password": "x"})
     assert response.status_code == 403
     assert "Please try again" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client):
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe-inline" not in policy
