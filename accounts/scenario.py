@@ -10,11 +10,8 @@ local outbox and computed with pyotp (``LocalCodes``) when the scenario runs una
 from __future__ import annotations
 
 import io
-import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -23,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, filters
 from accounts.cognito.idp import CognitoIdentityProvider
+from accounts.cognito.operator import read_local_outbox
 from accounts.cognito.srp import DeviceSrpClient, new_device_verifier
 from accounts.cognito.types import (
     AuthTokens,
@@ -363,9 +361,8 @@ class LocalCodes:
 
     def outbox(self) -> list[dict]:
         try:
-            with urllib.request.urlopen(self.endpoint_url + "/_local/outbox", timeout=5) as response:  # noqa: S310 (loopback only)
-                return json.load(response)
-        except (TimeoutError, urllib.error.URLError, OSError, ValueError) as exc:
+            return read_local_outbox(self.endpoint_url)
+        except OSError as exc:
             raise errors.CognitoUnavailable(
                 f"Could not read the local outbox at {self.endpoint_url}/_local/outbox: {exc}",
                 code="LocalOutboxUnavailable",
