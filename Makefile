@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+RUN_ARGS ?=
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint format bench check-deploy clean
 
@@ -13,10 +15,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $(STAMP)
 
 run: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runlocal
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runlocal $(RUN_ARGS)
 
 test: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python -m pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	DJANGO_DEBUG=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

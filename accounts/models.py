@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import Identity
+
 
 class CognitoUserManager(UserManager):
     """Users only ever come from Cognito: every local password is unusable."""
@@ -19,17 +21,62 @@ class CognitoUserManager(UserManager):
 
 
 class User(AbstractUser):
-    """The mirror of a Cognito user, kept for sessions, permissions and the audit trail."""
+    """The mirror of a Cognito user, kept for sessions, permissions and the audit trail.
+
+    ``cognito_sub`` is the identity (DESIGN §8); ``username`` is the canonical Cognito username (a
+    generated id in email-as-username pools), and the name fields are refreshed at every sign-in from the
+    verified ID token, so remembered browsers can be matched to whatever name the person types.
+    """
 
     cognito_sub = models.CharField(_("Cognito sub"), max_length=64, unique=True, null=True, blank=True)
+    email_verified = models.BooleanField(_("email verified"), default=False)
+    preferred_username = models.CharField(_("preferred username"), max_length=256, blank=True)
 
     objects = CognitoUserManager()
+
+    @property
+    def identity(self) -> Identity:
+        """This user's names as ``accounts.identity.Identity`` (sub, canonical username, aliases)."""
+        return Identity(
+            sub=self.cognito_sub or "",
+            username=self.username,
+            email=self.email,
+            email_verified=self.email_verified,
+            preferred_username=self.preferred_username,
+        )
+
+    @property
+    def display_name(self) -> str:
+        """preferred_username, email or username; never a bare sub (see ``Identity.display_name``)."""
+        return self.identity.display_name
 
     def save(self, *args, **kwargs) -> None:
         # No local passwords ever: whatever was set, the stored hash stays unusable.
         if self.has_usable_password():
             self.set_unusable_password()
         super().save(*args, **kwargs)
+
+
+class UserSession(models.Model):
+    """Which portal sessions belong to which user, so they can all be ended at once (DESIGN §8).
+
+    Written when a session signs in and removed when it signs out; works with any session backend (the
+    database, or the cache when it is Redis) because sessions are ended through ``SessionStore``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_sessions"
+    )
+    session_key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    user_agent = models.CharField(max_length=256, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class CognitoDirectory(models.Model):
@@ -42,6 +89,7 @@ class CognitoDirectory(models.Model):
             ("view_cognito_users", _("Can view Cognito users")),
             ("manage_cognito_users", _("Can act on Cognito users")),
             ("delete_cognito_users", _("Can delete Cognito users")),
+            ("change_cognito_users", _("Can edit Cognito users' attributes and passwords")),
         ]
 
     def __str__(self) -> str:
@@ -72,6 +120,9 @@ class AuditEvent(models.Model):
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")
         FAILURE = "failure", _("Failure")
+        # Cognito's answer never arrived (a timeout, a dropped connection) and reading the user back could
+        # not tell whether the change took effect.
+        UNKNOWN = "unknown", _("Unknown")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

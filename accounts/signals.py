@@ -9,4 +9,4 @@ def reset_cognito_caches(*, setting: str, **kwargs) -> None:
     if setting.startswith("COGNITO_") or setting == "PORTAL_SITE_NAME":
         from accounts.cognito import reset_caches
 
-        reset_caches()
+        reset_caches(clients=False)

@@ -178,5 +178,38 @@ def bulk_create_users(pool_id: str, users: list[tuple[str, str, list[dict[str, s
         pool.users[user.username] = user
 
 
+# moto's Cognito store lives in these attributes of each regional backend.
+_STORE_ATTRIBUTES = ("user_pools", "user_pool_domains", "sessions")
+
+
+def snapshot_store() -> dict[tuple[str, str], dict[str, Any]]:
+    """Read: a deep copy of every existing Cognito backend's store, keyed by (account, region)."""
+    import copy
+
+    snapshot = {}
+    for account, regions in list(cognitoidp_backends.items()):
+        for region, backend in list(regions.items()):
+            snapshot[(account, region)] = copy.deepcopy(
+                {name: getattr(backend, name) for name in _STORE_ATTRIBUTES}
+            )
+    return snapshot
+
+
+def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Write: make moto's Cognito store equal to ``snapshot`` (a fresh copy, so it can be reused)."""
+    import copy
+
+    for account, regions in list(cognitoidp_backends.items()):
+        for region, backend in list(regions.items()):
+            saved = snapshot.get((account, region))
+            for name in _STORE_ATTRIBUTES:
+                value = copy.deepcopy(saved[name]) if saved else type(getattr(backend, name))()
+                setattr(backend, name, value)
+    for (account, region), saved in snapshot.items():
+        backend = cognitoidp_backends[account][region]  # created on first use, as moto does
+        for name in _STORE_ATTRIBUTES:
+            setattr(backend, name, copy.deepcopy(saved[name]))
+
+
 def account_id() -> str:
     return DEFAULT_ACCOUNT_ID

@@ -45,3 +45,7 @@ class Outbox:
     def clear(self) -> None:
         with self._lock:
             self._messages.clear()
+
+    def replace(self, messages: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._messages = [dict(m) for m in messages]

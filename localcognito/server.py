@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import logging
@@ -11,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -235,6 +237,15 @@ class _VerboseHandler(_QuietHandler):
     verbose = True
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What ``LocalCognitoServer.snapshot()`` returns; opaque to callers."""
+
+    store: dict[tuple[str, str], dict[str, Any]]
+    state: Any
+    outbox: list[dict[str, Any]]
+
+
 class LocalCognitoServer:
     """A faithful local Cognito user-pool endpoint, served from a background thread."""
 
@@ -295,6 +306,23 @@ class LocalCognitoServer:
 
     def reset(self) -> None:
         self.app.reset()
+
+    def snapshot(self) -> Snapshot:
+        """An in-memory copy of everything the server holds (moto's store and localcognito's own)."""
+        with self.ext.lock:
+            return Snapshot(moto.snapshot_store(), copy.deepcopy(self.ext.state), self.ext.outbox.messages())
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Put the server back to ``snapshot`` (reusable: the snapshot itself is never modified).
+
+        Far cheaper than reset + bootstrap (well under a millisecond for a small pool), which is what the
+        test fixtures use it for. Faults are cleared, as with ``reset()``.
+        """
+        with self.ext.lock:
+            moto.restore_store(snapshot.store)
+            self.ext.state = copy.deepcopy(snapshot.state)
+            self.ext.outbox.replace(snapshot.outbox)
+            self.faults.clear()
 
     def outbox(self) -> list[dict[str, Any]]:
         return self.ext.outbox.messages()

@@ -1,7 +1,9 @@
-"""Shared fixtures: a real localcognito server per test session, a freshly bootstrapped pool per test.
+"""Shared fixtures: a real localcognito server per test session (per xdist worker), a fresh pool per test.
 
-``cognito`` (function scope) resets localcognito, bootstraps the pool exactly as ``make run`` does, and
-points the portal's settings at it. ``cognito_calls`` counts the Cognito calls the portal makes.
+``cognito`` (function scope) gives a freshly bootstrapped pool, by default shaped as ``make run`` creates
+it; parametrize it indirectly with a name from ``tests.pools.POOL_SHAPES`` for another shape
+(``@pytest.mark.parametrize("cognito", SHAPE_MATRIX, indirect=True)``). It points the portal's settings at
+the pool. ``cognito_calls`` counts the Cognito calls the portal makes.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
-import boto3
 import pyotp
 import pytest
-from botocore.config import Config
+
+from tests.pools import POOL_SHAPES, SHAPE_MATRIX, PoolFactory, boto_client
+
+__all__ = ["POOL_SHAPES", "SHAPE_MATRIX", "STRONG_PASSWORD", "LocalPool", "boto_client"]
 
 STRONG_PASSWORD = "Correct-Horse-42!"
 
@@ -30,15 +34,9 @@ def localcognito_server():
     server.stop()
 
 
-def boto_client(endpoint_url: str):
-    return boto3.session.Session().client(
-        "cognito-idp",
-        endpoint_url=endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-    )
+@pytest.fixture(scope="session")
+def pool_factory(localcognito_server) -> PoolFactory:
+    return PoolFactory(localcognito_server)
 
 
 @dataclass
@@ -49,6 +47,9 @@ class LocalPool:
     settings: object  # accounts.cognito.bootstrap.PoolSettings
     admin: object  # a boto3 cognito-idp client with admin rights on the local pool
     totp_secrets: dict[str, str] = field(default_factory=dict)
+    shape: str = "default"  # a key of tests.pools.POOL_SHAPES
+    # TOTP time steps not yet used per username (Cognito accepts each code once); helpers pop from it.
+    unused_totp_steps: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def pool_id(self) -> str:
@@ -116,13 +117,16 @@ class LocalPool:
 
 
 @pytest.fixture
-def cognito(localcognito_server, settings) -> LocalPool:
-    """A fresh local pool for this test, with the portal configured to use it."""
-    from accounts.cognito.bootstrap import bootstrap_pool
+def cognito(request, pool_factory, settings) -> LocalPool:
+    """A fresh local pool for this test (shape: the indirect param, else "default"), portal pointed at it."""
+    from localcognito.core import Settings
 
-    localcognito_server.reset()
-    admin = boto_client(localcognito_server.url)
-    pool = bootstrap_pool(admin)
+    shape = getattr(request, "param", "default")
+    localcognito_server = pool_factory.server
+    localcognito_server.settings = Settings()
+    localcognito_server.clock = time.time
+    pool = pool_factory.fresh(shape)
+    admin = pool_factory.admin
     settings.COGNITO_ENDPOINT_URL = localcognito_server.url
     settings.COGNITO_USER_POOL_ID = pool.pool_id
     settings.COGNITO_CLIENT_ID = pool.client_id
@@ -130,7 +134,7 @@ def cognito(localcognito_server, settings) -> LocalPool:
     settings.COGNITO_REGION = pool.region
     settings.COGNITO_MAX_ATTEMPTS = 1
     settings.LOCAL_COGNITO = True
-    return LocalPool(server=localcognito_server, settings=pool, admin=admin)
+    return LocalPool(server=localcognito_server, settings=pool, admin=admin, shape=shape)
 
 
 class CallCounter(collections.Counter):
@@ -142,7 +146,7 @@ class CallCounter(collections.Counter):
 
 
 @pytest.fixture
-def cognito_calls(cognito) -> CallCounter:
+def cognito_calls(cognito):
     """Counts the portal's Cognito calls with botocore's before-call event (counts, never times)."""
     from accounts.cognito.client import get_client
 
@@ -151,6 +155,9 @@ def cognito_calls(cognito) -> CallCounter:
     def count(model, **kwargs):
         counter[model.name] += 1
 
-    for retry in (True, False):
-        get_client(retry=retry).meta.events.register("before-call.cognito-idp", count)
-    return counter
+    clients = [get_client(retry=retry) for retry in (True, False)]
+    for client in clients:
+        client.meta.events.register("before-call.cognito-idp", count)
+    yield counter
+    for client in clients:  # the clients outlive the test: leave no counter behind
+        client.meta.events.unregister("before-call.cognito-idp", count)

@@ -42,8 +42,12 @@ def pool_description(*, refresh: bool = False) -> PoolDescription:
     return description
 
 
-def reset_caches() -> None:
-    """Forget clients, the gateway, the pool description and JWKS keys (tests, settings changes)."""
+def reset_caches(*, clients: bool = True) -> None:
+    """Forget the gateway, the pool description, JWKS keys and (unless ``clients=False``) the boto3 clients.
+
+    Settings changes call it with ``clients=False``: the clients are keyed by the settings they are built
+    from (``client.get_client``), so a stale one is never used and an unchanged one is kept.
+    """
     global _idp, _pool
     from accounts.cognito.client import reset_clients
     from accounts.cognito.tokens import reset_jwks_cache
@@ -51,5 +55,6 @@ def reset_caches() -> None:
     with _lock:
         _idp = None
         _pool = None
-    reset_clients()
+    if clients:
+        reset_clients()
     reset_jwks_cache()

@@ -16,7 +16,20 @@ from botocore.config import Config
 from django.conf import settings
 
 _lock = threading.Lock()
-_clients: dict[bool, object] = {}
+# Keyed by (retry, what the client is built from): a settings change (tests, a new endpoint) gets a new
+# client, while a change of pool or app client keeps the existing one (building one costs ~0.1 s).
+_clients: dict[tuple, object] = {}
+
+
+def _key(retry: bool) -> tuple:
+    return (
+        retry,
+        settings.COGNITO_ENDPOINT_URL,
+        settings.COGNITO_REGION,
+        settings.COGNITO_CONNECT_TIMEOUT,
+        settings.COGNITO_READ_TIMEOUT,
+        settings.COGNITO_MAX_ATTEMPTS,
+    )
 
 
 def _config(retry: bool) -> Config:
@@ -48,13 +61,14 @@ def _build(retry: bool):
 
 
 def get_client(*, retry: bool = True):
-    """The process-wide client; ``retry=False`` gives the single-attempt one."""
-    client = _clients.get(retry)
+    """The process-wide client for the current settings; ``retry=False`` gives the single-attempt one."""
+    key = _key(retry)
+    client = _clients.get(key)
     if client is None:
         with _lock:
-            client = _clients.get(retry)
+            client = _clients.get(key)
             if client is None:
-                client = _clients[retry] = _build(retry)
+                client = _clients[key] = _build(retry)
     return client
 
 

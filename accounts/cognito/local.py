@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 from botocore.config import Config
 
-from accounts.cognito.bootstrap import PoolSettings, bootstrap_pool
+from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, PoolSettings, bootstrap_pool
 
 
 def local_client(endpoint_url: str, region: str = "us-east-1"):
@@ -22,8 +22,22 @@ def local_client(endpoint_url: str, region: str = "us-east-1"):
     )
 
 
-def bootstrap_local(endpoint_url: str, *, staff_group: str, admin_group: str) -> PoolSettings:
-    return bootstrap_pool(local_client(endpoint_url), staff_group=staff_group, admin_group=admin_group)
+def bootstrap_local(
+    endpoint_url: str,
+    *,
+    staff_group: str,
+    admin_group: str,
+    sign_in: str = DEFAULT_SIGN_IN,
+    case_sensitive: bool = False,
+) -> PoolSettings:
+    """``bootstrap_pool`` against the local Cognito at ``endpoint_url`` (see its docstring)."""
+    return bootstrap_pool(
+        local_client(endpoint_url),
+        staff_group=staff_group,
+        admin_group=admin_group,
+        sign_in=sign_in,
+        case_sensitive=case_sensitive,
+    )
 
 
 def ensure_staff_account(

@@ -23,7 +23,7 @@ from botocore.exceptions import (
 from django.conf import settings
 
 from accounts.cognito import errors
-from accounts.cognito.bootstrap import PoolSettings, bootstrap_pool
+from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, PoolSettings, bootstrap_pool
 from accounts.cognito.client import get_client
 
 
@@ -63,6 +63,8 @@ def bootstrap_configured_pool(
     with_secret: bool = True,
     staff_group: str | None = None,
     admin_group: str | None = None,
+    sign_in: str = DEFAULT_SIGN_IN,
+    case_sensitive: bool = False,
 ) -> PoolSettings:
     """Create (or find and update) the pool, app client and groups where the settings point.
 
@@ -77,6 +79,8 @@ def bootstrap_configured_pool(
             with_secret=with_secret,
             staff_group=staff_group or settings.COGNITO_STAFF_GROUP,
             admin_group=admin_group or settings.COGNITO_ADMIN_GROUP,
+            sign_in=sign_in,
+            case_sensitive=case_sensitive,
         )
     except ClientError as exc:
         error = exc.response.get("Error", {})

@@ -245,7 +245,64 @@ class PasswordPolicy:
 
 
 @dataclass(frozen=True)
+class SchemaAttribute:
+    """One attribute of the pool's schema (DescribeUserPool ``SchemaAttributes``).
+
+    ``name`` is the full Cognito name (``email``, ``custom:team``); ``custom`` is True for ``custom:``
+    attributes; ``developer_only`` ones (``dev:``) can be written by administrators only.
+    """
+
+    name: str
+    data_type: str = "String"
+    required: bool = False
+    mutable: bool = True
+    developer_only: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+
+    @property
+    def custom(self) -> bool:
+        return self.name.startswith("custom:")
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> SchemaAttribute:
+        constraints = data.get("StringAttributeConstraints") or {}
+
+        def number(value: Any) -> int | None:
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                return None
+
+        return cls(
+            name=data.get("Name", ""),
+            data_type=data.get("AttributeDataType", "String"),
+            required=bool(data.get("Required", False)),
+            mutable=bool(data.get("Mutable", True)),
+            developer_only=bool(data.get("DeveloperOnlyAttribute", False)),
+            min_length=number(constraints.get("MinLength")),
+            max_length=number(constraints.get("MaxLength")),
+        )
+
+
+# How people sign in to a pool, from its UsernameAttributes / AliasAttributes (DESIGN §8).
+SIGN_IN_USERNAME = "username"  # the username only
+SIGN_IN_ALIASES = "username+aliases"  # the username, or a verified email / preferred_username alias
+SIGN_IN_EMAIL = "email"  # the email address is the sign-in name (the username is a generated id)
+SIGN_IN_PHONE = "phone_number"  # the phone number is the sign-in name
+
+
+@dataclass(frozen=True)
 class PoolDescription:
+    """The parts of DescribeUserPool the portal uses (cached per process, see ``pool_description()``).
+
+    Identity (DESIGN §8): ``username_attributes`` (``email``/``phone_number`` used *as* the username; the
+    real username is then a generated UUID), ``alias_attributes`` (``email``, ``phone_number``,
+    ``preferred_username`` accepted *instead of* the username once verified) and ``case_sensitive``
+    (``UsernameConfiguration.CaseSensitive``; pools created before that setting existed have no
+    ``UsernameConfiguration`` and are case-sensitive).
+    """
+
     pool_id: str
     name: str
     mfa_configuration: str
@@ -254,10 +311,19 @@ class PoolDescription:
     device_tracking: bool
     device_remembered_on_prompt: bool
     auto_verified_attributes: tuple[str, ...] = ()
+    username_attributes: tuple[str, ...] = ()
+    alias_attributes: tuple[str, ...] = ()
+    case_sensitive: bool = True
+    schema: tuple[SchemaAttribute, ...] = ()
+    recovery_mechanisms: tuple[str, ...] = ()
+    admin_create_user_only: bool = False
+    device_challenge_required: bool = False
 
     @classmethod
     def from_api(cls, pool: Mapping[str, Any]) -> PoolDescription:
         devices = pool.get("DeviceConfiguration") or {}
+        username_configuration = pool.get("UsernameConfiguration")
+        recovery = (pool.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
         return cls(
             pool_id=pool.get("Id", ""),
             name=pool.get("Name", ""),
@@ -267,4 +333,39 @@ class PoolDescription:
             device_tracking=bool(pool.get("DeviceConfiguration")),
             device_remembered_on_prompt=bool(devices.get("DeviceOnlyRememberedOnUserPrompt", False)),
             auto_verified_attributes=tuple(pool.get("AutoVerifiedAttributes") or ()),
+            username_attributes=tuple(pool.get("UsernameAttributes") or ()),
+            alias_attributes=tuple(pool.get("AliasAttributes") or ()),
+            case_sensitive=bool((username_configuration or {}).get("CaseSensitive", True)),
+            schema=tuple(SchemaAttribute.from_api(a) for a in pool.get("SchemaAttributes") or ()),
+            recovery_mechanisms=tuple(
+                item.get("Name", "")
+                for item in sorted(recovery, key=lambda item: int(item.get("Priority") or 0))
+            ),
+            admin_create_user_only=bool(
+                (pool.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly", False)
+            ),
+            device_challenge_required=bool(devices.get("ChallengeRequiredOnNewDevice", False)),
         )
+
+    @property
+    def sign_in(self) -> str:
+        """``SIGN_IN_EMAIL``, ``SIGN_IN_PHONE``, ``SIGN_IN_ALIASES`` or ``SIGN_IN_USERNAME``."""
+        if "email" in self.username_attributes:
+            return SIGN_IN_EMAIL
+        if "phone_number" in self.username_attributes:
+            return SIGN_IN_PHONE
+        if self.alias_attributes:
+            return SIGN_IN_ALIASES
+        return SIGN_IN_USERNAME
+
+    @property
+    def sign_in_attributes(self) -> tuple[str, ...]:
+        """The attributes besides the username that a person may type to sign in."""
+        return self.username_attributes or self.alias_attributes
+
+    @property
+    def required_attributes(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.schema if a.required)
+
+    def attribute(self, name: str) -> SchemaAttribute | None:
+        return next((a for a in self.schema if a.name == name), None)

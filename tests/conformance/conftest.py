@@ -23,7 +23,7 @@ import pytest
 from botocore.config import Config
 from pycognito.aws_srp import generate_hash_device
 
-from accounts.cognito.bootstrap import PoolSettings, bootstrap_pool
+from accounts.cognito.bootstrap import PoolSettings
 from localcognito.core import Settings
 from localcognito.server import LocalCognitoServer
 
@@ -200,11 +200,9 @@ def totp(secret: str, step: int = 0) -> str:
 
 
 @pytest.fixture(scope="session")
-def lc_server() -> Iterator[LocalCognitoServer]:
-    server = LocalCognitoServer(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.stop()
+def lc_server(localcognito_server) -> LocalCognitoServer:
+    """The session's localcognito (shared with the integration tests)."""
+    return localcognito_server
 
 
 @pytest.fixture(params=["local", "aws"])
@@ -215,7 +213,9 @@ def target(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def cog(request: pytest.FixtureRequest, target: str, lc_server: LocalCognitoServer) -> Iterator[Cog]:
+def cog(
+    request: pytest.FixtureRequest, target: str, lc_server: LocalCognitoServer, pool_factory: Any
+) -> Iterator[Cog]:
     """A fresh pool (local) or the real pool (aws). Indirect param: "secret" (default) or "public"."""
     mode = getattr(request, "param", "secret")
     if target == "aws":
@@ -230,11 +230,10 @@ def cog(request: pytest.FixtureRequest, target: str, lc_server: LocalCognitoServ
             with contextlib.suppress(ctx.idp.exceptions.UserNotFoundException):
                 ctx.idp.admin_delete_user(UserPoolId=AWS_POOL, Username=username)
         return
-    lc_server.reset()
     lc_server.settings = Settings()
     lc_server.clock = time.time
-    idp = boto(lc_server.url)
-    yield Cog("local", idp, bootstrap_pool(idp, with_secret=mode == "secret"), lc_server)
+    pool = pool_factory.fresh("default" if mode == "secret" else "public")
+    yield Cog("local", pool_factory.admin, pool, lc_server)
     lc_server.settings = Settings()
     lc_server.clock = time.time
 

@@ -12,8 +12,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, SIGN_IN_SHAPES
 from accounts.cognito.operator import bootstrap_configured_pool, endpoint_is_loopback
 from accounts.management.cli import operator_errors, where
+
+
+def _case(case_sensitive: bool) -> str:
+    return _("usernames case-sensitive") if case_sensitive else _("usernames case-insensitive")
 
 
 class Command(BaseCommand):
@@ -35,6 +40,20 @@ class Command(BaseCommand):
             action="store_false",
             help="Create the app client without a client secret (only when the client is new).",
         )
+        parser.add_argument(
+            "--sign-in",
+            choices=tuple(SIGN_IN_SHAPES),
+            default=DEFAULT_SIGN_IN,
+            help=(
+                "How people sign in to a new pool: username; username+aliases (username, verified email "
+                "or preferred_username); email (the email address is the username). Default: %(default)s."
+            ),
+        )
+        parser.add_argument(
+            "--case-sensitive",
+            action="store_true",
+            help="Make usernames case-sensitive in a new pool (default: case-insensitive, as AWS advises).",
+        )
         parser.add_argument("--staff-group", default=None, help="Default: COGNITO_STAFF_GROUP.")
         parser.add_argument("--admin-group", default=None, help="Default: COGNITO_ADMIN_GROUP.")
 
@@ -51,6 +70,29 @@ class Command(BaseCommand):
                 with_secret=options["with_secret"],
                 staff_group=options["staff_group"],
                 admin_group=options["admin_group"],
+                sign_in=options["sign_in"],
+                case_sensitive=options["case_sensitive"],
+            )
+        wanted = (options["sign_in"], options["case_sensitive"])
+        if not pool.created and (pool.sign_in, pool.case_sensitive) != wanted:
+            note(
+                _(
+                    "The pool %(name)s already exists with sign-in by %(shape)s (%(case)s). Cognito cannot "
+                    "change either after a pool is created, so it stays that way; use another --pool-name "
+                    "for a pool with sign-in by %(wanted_shape)s (%(wanted_case)s)."
+                )
+                % {
+                    "name": options["pool_name"],
+                    "shape": pool.sign_in,
+                    "case": _case(pool.case_sensitive),
+                    "wanted_shape": wanted[0],
+                    "wanted_case": _case(wanted[1]),
+                }
+            )
+        elif pool.created:
+            note(
+                _("Created with sign-in by %(shape)s, %(case)s. Cognito cannot change either later.")
+                % {"shape": pool.sign_in, "case": _case(pool.case_sensitive)}
             )
         if not options["with_secret"] and pool.client_secret:
             note(

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, SIGN_IN_SHAPES
 from accounts.cognito.local import bootstrap_local, ensure_staff_account
 
 
@@ -52,8 +53,22 @@ class Command(BaseCommand):
             "--cognito-port", type=int, default=int(os.environ.get("LOCAL_COGNITO_PORT", "9229"))
         )
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--sign-in",
+            choices=tuple(SIGN_IN_SHAPES),
+            default=os.environ.get("LOCAL_SIGN_IN", DEFAULT_SIGN_IN),
+            help="How people sign in to the local pool (see cognito_bootstrap). Default: %(default)s.",
+        )
+        parser.add_argument(
+            "--case-sensitive",
+            action="store_true",
+            default=os.environ.get("LOCAL_CASE_SENSITIVE", "") not in ("", "0"),
+            help="Case-sensitive usernames in the local pool (default: case-insensitive).",
+        )
 
-    def handle(self, *args, port: int, cognito_port: int, host: str, **options) -> None:
+    def handle(
+        self, *args, port: int, cognito_port: int, host: str, sign_in: str, case_sensitive: bool, **options
+    ) -> None:
         endpoint = f"http://127.0.0.1:{cognito_port}"
         cognito = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
             [sys.executable, "-m", "localcognito", "--port", str(cognito_port), "--quiet"]
@@ -62,7 +77,11 @@ class Command(BaseCommand):
         try:
             wait_until_up(endpoint, cognito)
             pool = bootstrap_local(
-                endpoint, staff_group=settings.COGNITO_STAFF_GROUP, admin_group=settings.COGNITO_ADMIN_GROUP
+                endpoint,
+                staff_group=settings.COGNITO_STAFF_GROUP,
+                admin_group=settings.COGNITO_ADMIN_GROUP,
+                sign_in=sign_in,
+                case_sensitive=case_sensitive,
             )
             username = os.environ.get("LOCAL_STAFF_USERNAME", "staff")
             password = os.environ.get("LOCAL_STAFF_PASSWORD") or generated_password()

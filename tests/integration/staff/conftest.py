@@ -93,7 +93,7 @@ def sign_in_with_totp(pool: LocalPool, username: str):
     assert challenge.name == "SOFTWARE_TOKEN_MFA", challenge
     # Each code is accepted once and never an older one: enrolment used the previous window's code, so
     # the sign-ins use this window's and the next.
-    steps = _unused_steps.setdefault((pool.pool_id, username), [0, 1])
+    steps = pool.unused_totp_steps.setdefault(username, [0, 1])
     assert steps, "only two TOTP sign-ins per user fit in one test"
     return idp.admin_respond_to_auth_challenge(
         "SOFTWARE_TOKEN_MFA",
@@ -121,9 +121,6 @@ def remember_device(pool: LocalPool, username: str, *, name: str = "Test browser
     ):
         idp.update_device_status(tokens.access_token, device.device_key, remembered=True)
     return device.device_key
-
-
-_unused_steps: dict[tuple[str, str], list[int]] = {}
 
 
 def _enrol_with_previous_code(idp, pool: LocalPool, username: str) -> None:
