@@ -3,6 +3,8 @@
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from accounts import sessions  # noqa: F401  (connects the session index to sign-in and sign-out)
+
 
 @receiver(setting_changed)
 def reset_cognito_caches(*, setting: str, **kwargs) -> None:
