@@ -27,9 +27,19 @@ class CognitoError(Exception):
 
 
 class CognitoUnavailable(CognitoError):
-    """Throttling, a Cognito-side 5xx, a timeout or no connection: the same call may work later."""
+    """Throttling, a Cognito-side 5xx, a timeout or no connection: the same call may work later.
+
+    ``outcome_unknown`` tells the two kinds apart. False: the request cannot have been processed
+    (throttled, or the connection was never made), so nothing changed. True: the request may have reached
+    Cognito and taken effect (a read timeout, a dropped connection, a 5xx), so a write must be read back
+    before anyone is told what happened.
+    """
 
     default_message = _("The sign-in service is busy or unreachable right now. Please try again in a minute.")
+
+    def __init__(self, message: str = "", *, outcome_unknown: bool = False, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.outcome_unknown = outcome_unknown
 
 
 class NotAuthorized(CognitoError):
@@ -205,5 +215,10 @@ ERROR_CODES: dict[str, type[CognitoError]] = {
 
 def error_for(code: str, message: str, *, status: int = 400, request_id: str = "", operation: str = ""):
     """The domain exception for a Cognito error code (5xx answers are always ``CognitoUnavailable``)."""
-    cls = CognitoUnavailable if status >= 500 else ERROR_CODES.get(code, CognitoError)
+    if status >= 500:
+        # Cognito failed while handling the request: it may or may not have applied it.
+        return CognitoUnavailable(
+            message, code=code, request_id=request_id, operation=operation, outcome_unknown=True
+        )
+    cls = ERROR_CODES.get(code, CognitoError)
     return cls(message, code=code, request_id=request_id, operation=operation)

@@ -195,8 +195,9 @@ class CognitoIdentityProvider:
             except (ReadTimeoutError, ConnectionClosedError, BotoCoreError) as exc:
                 _local.request_id = ""
                 logger.warning("Cognito %s failed in transport: %s", operation, exc.__class__.__name__)
+                # The request may have been sent and processed: whoever asked must read the state back.
                 raise errors.CognitoUnavailable(
-                    str(exc), code=exc.__class__.__name__, operation=operation
+                    str(exc), code=exc.__class__.__name__, operation=operation, outcome_unknown=True
                 ) from exc
             _local.request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
             return response
