@@ -10,21 +10,12 @@ import json
 import urllib.request
 from urllib.parse import urlsplit
 
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    NoRegionError,
-    PartialCredentialsError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from accounts.cognito import errors
 from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, PoolSettings, bootstrap_pool
 from accounts.cognito.client import get_client
+from accounts.cognito.transport import translate
 
 
 def endpoint_is_loopback(endpoint_url: str | None = None) -> bool:
@@ -82,21 +73,5 @@ def bootstrap_configured_pool(
             sign_in=sign_in,
             case_sensitive=case_sensitive,
         )
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        meta = exc.response.get("ResponseMetadata", {})
-        raise errors.error_for(
-            error.get("Code", ""),
-            error.get("Message", ""),
-            status=int(meta.get("HTTPStatusCode") or 400),
-            request_id=meta.get("RequestId", ""),
-            operation=exc.operation_name,
-        ) from exc
-    except (NoCredentialsError, PartialCredentialsError, NoRegionError) as exc:
-        raise errors.InvalidConfiguration(
-            f"{str(exc).rstrip('.')}. Set AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY) and AWS_REGION, or COGNITO_ENDPOINT_URL for a local Cognito",
-            code=exc.__class__.__name__,
-        ) from exc
-    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, BotoCoreError) as exc:
-        raise errors.CognitoUnavailable(str(exc), code=exc.__class__.__name__) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise translate(exc) from exc

@@ -14,7 +14,7 @@ import pytest
 from botocore.retries.standard import ExponentialBackoff
 
 from accounts.cognito import client as client_module
-from accounts.cognito import errors
+from accounts.cognito import errors, transport
 from accounts.cognito.idp import CognitoIdentityProvider
 
 
@@ -139,7 +139,7 @@ def fake_cognito(settings, monkeypatch):
     settings.COGNITO_READ_TIMEOUT = 0.3
     # Count attempts, do not wait for them.
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
-    monkeypatch.setattr(CognitoIdentityProvider, "_backoff", staticmethod(lambda attempt: None))
+    monkeypatch.setattr(transport, "_backoff", lambda attempt: None)
     yield server
     server.release.set()
     server.shutdown()
@@ -191,7 +191,7 @@ def test_connection_refused_is_unavailable(settings, monkeypatch):
     settings.COGNITO_ENDPOINT_URL = "http://127.0.0.1:9"
     settings.COGNITO_MAX_ATTEMPTS = 2
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
-    monkeypatch.setattr(CognitoIdentityProvider, "_backoff", staticmethod(lambda attempt: None))
+    monkeypatch.setattr(transport, "_backoff", lambda attempt: None)
     with pytest.raises(errors.CognitoUnavailable) as caught:
         gateway().admin_get_user("alice")
     assert caught.value.code == "EndpointConnectionError"

@@ -14,8 +14,9 @@ from botocore.exceptions import (
 )
 from botocore.stub import Stubber
 
-from accounts.cognito import errors
-from accounts.cognito.idp import RETRY_SAFE, CognitoIdentityProvider, last_request_id
+from accounts.cognito import errors, transport
+from accounts.cognito.idp import CognitoIdentityProvider, last_request_id
+from accounts.cognito.transport import RETRY_SAFE
 
 POOL_ID = "eu-west-1_AbCdEf123"
 CLIENT_ID = "client-id"
@@ -27,7 +28,7 @@ ENDPOINT = "https://cognito-idp.eu-west-1.amazonaws.com"
 def backoffs(monkeypatch):
     """No real sleeping between attempts; records each back-off instead."""
     calls: list[int] = []
-    monkeypatch.setattr(CognitoIdentityProvider, "_backoff", staticmethod(calls.append))
+    monkeypatch.setattr(transport, "_backoff", calls.append)
     return calls
 
 
@@ -156,7 +157,6 @@ def failing_idp(error: Exception) -> tuple[CognitoIdentityProvider, FailingClien
 ONE_SHOT_CALLS = {
     "sign_up": lambda idp: idp.sign_up("alice", "pw", {}),
     "admin_respond_to_auth_challenge": lambda idp: idp.admin_respond_to_auth_challenge("X", "s", "alice"),
-    "respond_to_auth_challenge": lambda idp: idp.respond_to_auth_challenge("X", "s", "alice"),
     "confirm_device": lambda idp: idp.confirm_device("a", "d", verifier="v", salt="s", device_name="n"),
     "verify_software_token": lambda idp: idp.verify_software_token("123456", session="s"),
     "admin_initiate_auth": lambda idp: idp.admin_initiate_auth("alice", "pw"),

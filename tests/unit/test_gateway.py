@@ -7,7 +7,7 @@ import threading
 import pytest
 
 import accounts.cognito
-from accounts.cognito import idp as idp_module
+from accounts.cognito import transport
 from accounts.cognito.idp import CognitoIdentityProvider
 from accounts.cognito.types import Challenge
 
@@ -69,10 +69,10 @@ def test_pool_description_is_cached_for_five_minutes(monkeypatch):
 
 def test_backoff_is_short_and_jittered(monkeypatch):
     slept = []
-    monkeypatch.setattr(idp_module.time, "sleep", slept.append)
-    monkeypatch.setattr(idp_module.random, "random", lambda: 1.0)
+    monkeypatch.setattr(transport.time, "sleep", slept.append)
+    monkeypatch.setattr(transport.random, "random", lambda: 1.0)
     for attempt in (1, 2, 3, 10):
-        CognitoIdentityProvider._backoff(attempt)
+        transport._backoff(attempt)
     assert slept == [0.1, 0.2, 0.4, 1.0]
 
 

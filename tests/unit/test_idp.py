@@ -335,92 +335,6 @@ def test_admin_respond_to_auth_challenge_hashes_the_username_it_sends(gw):
     assert result.username == "real-username"
 
 
-def test_initiate_auth(gw):
-    gw.expect(
-        "initiate_auth",
-        {
-            "ClientId": CLIENT_ID,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": "alice", "PASSWORD": "pw", **gw.secret("alice", "SECRET_HASH")},
-        },
-        {"AuthenticationResult": TOKENS},
-    )
-    result = gw.idp.initiate_auth(
-        "USER_PASSWORD_AUTH", {"USERNAME": "alice", "PASSWORD": "pw"}, username="alice"
-    )
-    assert isinstance(result, AuthTokens)
-
-
-def test_initiate_auth_hashes_the_username_it_sends(gw):
-    gw.expect(
-        "initiate_auth",
-        {
-            "ClientId": CLIENT_ID,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": "alice", "PASSWORD": "pw", **gw.secret("alice", "SECRET_HASH")},
-        },
-        {"AuthenticationResult": TOKENS},
-    )
-    gw.idp.initiate_auth(
-        "USER_PASSWORD_AUTH", {"USERNAME": "alice", "PASSWORD": "pw"}, username="Alice@Example.com"
-    )
-
-
-def test_initiate_auth_refresh_hashes_the_given_username(gw):
-    gw.expect(
-        "initiate_auth",
-        {
-            "ClientId": CLIENT_ID,
-            "AuthFlow": "REFRESH_TOKEN_AUTH",
-            "AuthParameters": {"REFRESH_TOKEN": "refresh", **gw.secret("sub-1", "SECRET_HASH")},
-        },
-        {"AuthenticationResult": {"AccessToken": "a", "IdToken": "i"}},
-    )
-    gw.idp.initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": "refresh"}, username="sub-1")
-
-
-@pytest.mark.parametrize("session", ["s" * 30, None])
-def test_respond_to_auth_challenge(gw, session):
-    params = {
-        "ClientId": CLIENT_ID,
-        "ChallengeName": "NEW_PASSWORD_REQUIRED",
-        "ChallengeResponses": {
-            "USERNAME": "alice",
-            "NEW_PASSWORD": "New-Password-1!",
-            **gw.secret("alice", "SECRET_HASH"),
-        },
-    }
-    if session:
-        params["Session"] = session
-    gw.expect(
-        "respond_to_auth_challenge",
-        params,
-        {
-            "ChallengeName": "MFA_SETUP",
-            "Session": "m" * 30,
-            "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
-        },
-    )
-    result = gw.idp.respond_to_auth_challenge(
-        "NEW_PASSWORD_REQUIRED", session, "alice", {"NEW_PASSWORD": "New-Password-1!"}
-    )
-    assert isinstance(result, Challenge)
-    assert result.mfas_can_setup == ["SOFTWARE_TOKEN_MFA"]
-    assert gw.factory_calls == [False]
-
-
-# -- TOTP
-def test_associate_software_token_with_session(gw):
-    gw.expect(
-        "associate_software_token",
-        {"Session": "m" * 30},
-        {"SecretCode": "JBSWY3DPEHPK3PXPJBSWY3DP", "Session": "n" * 30},
-    )
-    setup = gw.idp.associate_software_token(session="m" * 30)
-    assert (setup.secret_code, setup.session) == ("JBSWY3DPEHPK3PXPJBSWY3DP", "n" * 30)
-    assert "JBSWY3DP" not in repr(setup)
-
-
 def test_associate_software_token_with_access_token(gw):
     gw.expect("associate_software_token", {"AccessToken": ACCESS}, {"SecretCode": "JBSWY3DPEHPK3PXP"})
     setup = gw.idp.associate_software_token(access_token=ACCESS)
@@ -488,20 +402,6 @@ def test_update_device_status(gw, remembered, status):
         {"AccessToken": ACCESS, "DeviceKey": "eu-west-1_d1", "DeviceRememberedStatus": status},
     )
     assert gw.idp.update_device_status(ACCESS, "eu-west-1_d1", remembered=remembered) is None
-
-
-@pytest.mark.parametrize(("remembered", "status"), [(True, "remembered"), (False, "not_remembered")])
-def test_admin_update_device_status_returns_request_id(gw, remembered, status):
-    gw.expect(
-        "admin_update_device_status",
-        {
-            "UserPoolId": POOL_ID,
-            "Username": "alice",
-            "DeviceKey": "eu-west-1_d1",
-            "DeviceRememberedStatus": status,
-        },
-    )
-    assert gw.idp.admin_update_device_status("alice", "eu-west-1_d1", remembered=remembered) == REQUEST_ID
 
 
 def test_list_devices(gw):

@@ -1,0 +1,201 @@
+"""The administrator's calls on users, groups and devices (IAM-authorised ``Admin*``, ListUsers, groups).
+
+A mixin of ``idp.CognitoIdentityProvider``: methods use ``self._send`` and ``self.user_pool_id``. Writes
+return the AWS request id (``str``, for the audit trail; empty when Cognito sent none). Every ``username``
+parameter takes the canonical username, an alias the pool accepts, or (on pools that allow it) the sub.
+Every method raises an ``errors.CognitoError`` subclass on failure (``UserNotFound``, ``ResourceNotFound``
+for an unknown group or device, ``CognitoUnavailable`` when Cognito is unreachable or throttling …).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from accounts.cognito.transport import last_request_id, pages
+from accounts.cognito.types import CognitoUser, Device, Group, Page
+
+MAX_PAGE_SIZE = 60  # the largest Limit of ListUsers, ListUsersInGroup, ListGroups and the device listings
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(limit, MAX_PAGE_SIZE))
+
+
+def _pair(page: Page[Any]) -> tuple[list[Any], str | None]:
+    return page.items, page.next_token
+
+
+class DirectoryCalls:
+    """Admin calls; mixed into ``CognitoIdentityProvider``."""
+
+    user_pool_id: str
+
+    def _send(self, operation: str, **params: Any) -> dict[str, Any]:  # pragma: no cover - provided
+        raise NotImplementedError
+
+    def _admin(self, operation: str, username: str, **extra: Any) -> str:
+        self._send(operation, UserPoolId=self.user_pool_id, Username=username, **extra)
+        return last_request_id()
+
+    # -- reading users ---------------------------------------------------------------------------------
+    def list_users(
+        self, *, filter: str = "", limit: int = MAX_PAGE_SIZE, pagination_token: str | None = None
+    ) -> Page[CognitoUser]:
+        """One ListUsers page (``limit`` clamped to 1-60). ``filter`` is Cognito's filter expression
+        (build it with ``filters``); ``Page.next_token`` is None on the last page."""
+        params: dict[str, Any] = {"UserPoolId": self.user_pool_id, "Limit": _limit(limit)}
+        if filter:
+            params["Filter"] = filter
+        if pagination_token:
+            params["PaginationToken"] = pagination_token
+        response = self._send("list_users", **params)
+        return Page(
+            [CognitoUser.from_api(u) for u in response.get("Users", [])], response.get("PaginationToken")
+        )
+
+    def iter_users(self, *, filter: str = "", page_size: int = MAX_PAGE_SIZE) -> Iterator[CognitoUser]:
+        """Every matching user, one ListUsers page at a time (lazily: stop iterating, stop calling)."""
+        for items in pages(
+            lambda token: _pair(self.list_users(filter=filter, limit=page_size, pagination_token=token))
+        ):
+            yield from items
+
+    def list_users_in_group(
+        self, group: str, *, limit: int = MAX_PAGE_SIZE, next_token: str | None = None
+    ) -> Page[CognitoUser]:
+        """One ListUsersInGroup page; an unknown group raises ``ResourceNotFound``."""
+        params: dict[str, Any] = {"UserPoolId": self.user_pool_id, "GroupName": group, "Limit": _limit(limit)}
+        if next_token:
+            params["NextToken"] = next_token
+        response = self._send("list_users_in_group", **params)
+        return Page([CognitoUser.from_api(u) for u in response.get("Users", [])], response.get("NextToken"))
+
+    def iter_users_in_group(self, group: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[CognitoUser]:
+        """Every member of ``group``, one ListUsersInGroup page at a time (lazily)."""
+        for items in pages(
+            lambda token: _pair(self.list_users_in_group(group, limit=page_size, next_token=token))
+        ):
+            yield from items
+
+    def admin_get_user(self, username: str) -> CognitoUser:
+        """AdminGetUser: attributes, status, enabled, dates (datetimes) and MFA settings."""
+        return CognitoUser.from_api(
+            self._send("admin_get_user", UserPoolId=self.user_pool_id, Username=username)
+        )
+
+    # -- groups ----------------------------------------------------------------------------------------
+    def list_groups(self) -> list[Group]:
+        """Every group of the pool (ListGroups, all pages), sorted by name."""
+
+        def fetch(token: str | None) -> tuple[list[Group], str | None]:
+            params: dict[str, Any] = {"UserPoolId": self.user_pool_id, "Limit": MAX_PAGE_SIZE}
+            if token:
+                params["NextToken"] = token
+            response = self._send("list_groups", **params)
+            return [Group.from_api(g) for g in response.get("Groups", [])], response.get("NextToken")
+
+        return sorted((group for items in pages(fetch) for group in items), key=lambda g: g.name)
+
+    def admin_list_groups_for_user(self, username: str) -> list[Group]:
+        """The user's groups (AdminListGroupsForUser, all pages), sorted by name (Cognito has no order)."""
+
+        def fetch(token: str | None) -> tuple[list[Group], str | None]:
+            params: dict[str, Any] = {
+                "UserPoolId": self.user_pool_id,
+                "Username": username,
+                "Limit": MAX_PAGE_SIZE,
+            }
+            if token:
+                params["NextToken"] = token
+            response = self._send("admin_list_groups_for_user", **params)
+            return [Group.from_api(g) for g in response.get("Groups", [])], response.get("NextToken")
+
+        return sorted((group for items in pages(fetch) for group in items), key=lambda g: g.name)
+
+    def admin_add_user_to_group(self, username: str, group: str) -> str:
+        """AdminAddUserToGroup (idempotent); returns the request id."""
+        return self._admin("admin_add_user_to_group", username, GroupName=group)
+
+    def admin_remove_user_from_group(self, username: str, group: str) -> str:
+        """AdminRemoveUserFromGroup (idempotent); returns the request id."""
+        return self._admin("admin_remove_user_from_group", username, GroupName=group)
+
+    # -- acting on users -------------------------------------------------------------------------------
+    def admin_disable_user(self, username: str) -> str:
+        """AdminDisableUser: no sign-in, and Cognito revokes the user's tokens; returns the request id."""
+        return self._admin("admin_disable_user", username)
+
+    def admin_enable_user(self, username: str) -> str:
+        """AdminEnableUser; returns the request id."""
+        return self._admin("admin_enable_user", username)
+
+    def admin_reset_user_password(self, username: str) -> str:
+        """AdminResetUserPassword: status RESET_REQUIRED and a code is sent; returns the request id.
+
+        Sends a message, so it is never retried after an unknown outcome (see ``transport.send``).
+        """
+        return self._admin("admin_reset_user_password", username)
+
+    def admin_user_global_sign_out(self, username: str) -> str:
+        """AdminUserGlobalSignOut: every refresh token of the user stops working; returns the request id."""
+        return self._admin("admin_user_global_sign_out", username)
+
+    def admin_confirm_sign_up(self, username: str) -> str:
+        """AdminConfirmSignUp (no code needed); returns the request id."""
+        return self._admin("admin_confirm_sign_up", username)
+
+    def admin_delete_user(self, username: str) -> str:
+        """AdminDeleteUser; returns the request id."""
+        return self._admin("admin_delete_user", username)
+
+    def admin_set_user_mfa_preference(
+        self, username: str, *, totp_enabled: bool, totp_preferred: bool
+    ) -> str:
+        """AdminSetUserMFAPreference for TOTP (SoftwareTokenMfaSettings); returns the request id."""
+        return self._admin(
+            "admin_set_user_mfa_preference",
+            username,
+            SoftwareTokenMfaSettings={"Enabled": totp_enabled, "PreferredMfa": totp_preferred},
+        )
+
+    def admin_create_user(self, username: str, email: str, *, resend: bool = False) -> CognitoUser:
+        """AdminCreateUser: invite a user (Cognito emails a temporary password); ``resend`` sends a new one.
+
+        Returns the new user (``UserType``); ``last_request_id()`` has the request id. Raises
+        ``UsernameExists``, ``AliasExists``, ``InvalidParameter`` …; never retried after an unknown outcome.
+        """
+        params: dict[str, Any] = {
+            "UserPoolId": self.user_pool_id,
+            "Username": username,
+            "DesiredDeliveryMediums": ["EMAIL"],
+        }
+        if resend:
+            params["MessageAction"] = "RESEND"
+        else:
+            params["UserAttributes"] = [
+                {"Name": "email", "Value": email},
+                {"Name": "email_verified", "Value": "true"},
+            ]
+        return CognitoUser.from_api(self._send("admin_create_user", **params)["User"])
+
+    # -- devices ---------------------------------------------------------------------------------------
+    def admin_list_devices(
+        self, username: str, *, limit: int = MAX_PAGE_SIZE, pagination_token: str | None = None
+    ) -> Page[Device]:
+        """One AdminListDevices page (devices carry their remembered status)."""
+        params: dict[str, Any] = {
+            "UserPoolId": self.user_pool_id,
+            "Username": username,
+            "Limit": _limit(limit),
+        }
+        if pagination_token:
+            params["PaginationToken"] = pagination_token
+        response = self._send("admin_list_devices", **params)
+        return Page(
+            [Device.from_api(d) for d in response.get("Devices", [])], response.get("PaginationToken")
+        )
+
+    def admin_forget_device(self, username: str, device_key: str) -> str:
+        """AdminForgetDevice; an unknown device raises ``ResourceNotFound``; returns the request id."""
+        return self._admin("admin_forget_device", username, DeviceKey=device_key)
