@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.cognito.types import AuthTokens
+from accounts.identity import Identity
 from accounts.models import User
 from accounts.roles import apply_groups
 
@@ -34,11 +35,16 @@ def verified_claims(id_token: str) -> dict | None:
 
 @transaction.atomic
 def upsert_user(claims: dict) -> User:
-    """The mirror user for verified ID-token claims, created or brought up to date."""
+    """The mirror user for verified ID-token claims, created or brought up to date.
+
+    Keyed by ``sub`` (DESIGN §8); the canonical username, email (and whether it is verified) and
+    preferred_username are refreshed at every sign-in so names typed later can be matched to this user.
+    """
     UserModel = get_user_model()
-    sub = str(claims["sub"])
-    username = str(claims.get("cognito:username") or claims.get("username") or sub)
-    email = str(claims.get("email") or "")
+    identity = Identity.from_claims(claims)
+    sub = identity.sub
+    username = identity.username
+    email = identity.email
     user = UserModel.objects.select_for_update().filter(cognito_sub=sub).first()
     # A username freed in Cognito (user deleted, name reused) may still sit on an old mirror row: that
     # row is a different person, so it gives the name up rather than being taken over.
@@ -47,18 +53,21 @@ def upsert_user(claims: dict) -> User:
         clash.username = f"{username}~{(clash.cognito_sub or str(clash.pk))[:8]}"[:150]
         clash.is_active = False
         clash.save(update_fields=["username", "is_active"])
+    wanted = {
+        "username": username,
+        "email": email,
+        "email_verified": identity.email_verified,
+        "preferred_username": identity.preferred_username,
+        "is_active": True,
+    }
     if user is None:
-        user = UserModel(cognito_sub=sub, username=username, email=email)
+        user = UserModel(cognito_sub=sub, **wanted)
         user.set_unusable_password()
         user.save()
         return user
-    changed = [
-        name
-        for name, value in (("username", username), ("email", email), ("is_active", True))
-        if getattr(user, name) != value
-    ]
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
     for name in changed:
-        setattr(user, name, {"username": username, "email": email, "is_active": True}[name])
+        setattr(user, name, wanted[name])
     if changed:
         user.save(update_fields=changed)
     return user

@@ -15,7 +15,7 @@ import logging
 import os
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidTag
@@ -41,6 +41,7 @@ class DeviceSecret:
     device_key: str
     device_group_key: str
     device_password: str
+    cookie_entry: str = ""
 
     def __repr__(self) -> str:
         return f"DeviceSecret(record_id={self.record_id!r})"
@@ -82,8 +83,14 @@ def unseal(record: RememberedDevice, cookie_key: bytes) -> dict:
     return json.loads(plain)
 
 
+# A browser may remember several accounts: the cookie holds one "<record id>.<key>" entry per account,
+# separated by "~" (a character neither part uses), newest last, at most MAX_ENTRIES.
+ENTRY_SEPARATOR = "~"
+MAX_ENTRIES = 5
+
+
 def remember(user: User, device_key: str, device_group_key: str, device_password: str) -> tuple[str, str]:
-    """Store a new remembered device for ``user``; returns (record id, cookie value)."""
+    """Store a new remembered device for ``user``; returns (record id, cookie entry "<id>.<key>")."""
     RememberedDevice.objects.filter(user=user, device_key=device_key).delete()
     record_id = uuid.uuid4()
     cookie_key = secrets.token_bytes(32)
@@ -99,6 +106,7 @@ def remember(user: User, device_key: str, device_group_key: str, device_password
 
 
 def _parse_cookie(value: str) -> tuple[uuid.UUID, bytes] | None:
+    """One cookie entry "<record id>.<key>" → (record id, 32-byte key), or None when malformed."""
     record_part, _, key_part = value.partition(".")
     try:
         record_id = uuid.UUID(record_part)
@@ -108,10 +116,24 @@ def _parse_cookie(value: str) -> tuple[uuid.UUID, bytes] | None:
     return (record_id, cookie_key) if len(cookie_key) == 32 else None
 
 
-def cookie_record_id(request: HttpRequest) -> str:
-    """The record id named by this browser's device cookie ('' without a well-formed cookie)."""
-    parsed = _parse_cookie(request.COOKIES.get(settings.DEVICE_COOKIE_NAME, ""))
-    return str(parsed[0]) if parsed else ""
+def cookie_entries(request: HttpRequest) -> list[str]:
+    """The raw entries of this browser's device cookie (possibly malformed), oldest first."""
+    raw = request.COOKIES.get(settings.DEVICE_COOKIE_NAME, "")
+    return [entry for entry in raw.split(ENTRY_SEPARATOR) if entry][-MAX_ENTRIES * 2 :]
+
+
+def cookie_record_ids(request: HttpRequest) -> list[str]:
+    """The record ids named by well-formed entries of this browser's device cookie."""
+    return [str(parsed[0]) for entry in cookie_entries(request) if (parsed := _parse_cookie(entry))]
+
+
+def cookie_record_id(request: HttpRequest, user: User | None = None) -> str:
+    """The record id this browser holds for ``user`` ('' when none; any user's newest when not given)."""
+    ids = cookie_record_ids(request)
+    if user is None:
+        return ids[-1] if ids else ""
+    mine = set(RememberedDevice.objects.filter(pk__in=ids, user=user).values_list("pk", flat=True))
+    return next((record_id for record_id in reversed(ids) if uuid.UUID(record_id) in mine), "")
 
 
 def is_expired(record: RememberedDevice) -> bool:
@@ -120,47 +142,73 @@ def is_expired(record: RememberedDevice) -> bool:
 
 @dataclass
 class CookieDevice:
-    """The outcome of reading this browser's cookie for a sign-in by ``username``."""
+    """The outcome of reading this browser's cookie for a sign-in by a typed name.
+
+    ``stale`` lists cookie entries to remove (malformed, gone, not decrypting, expired); entries of other
+    accounts are never listed: they are theirs, and touching them would reveal who else signs in here.
+    """
 
     secret: DeviceSecret | None = None
-    stale: bool = False  # the cookie points at nothing usable: drop the cookie
+    stale: list[str] = field(default_factory=list)
     expired_record: RememberedDevice | None = None  # past its trust period: forget it in Cognito too
 
 
-def device_for_sign_in(request: HttpRequest, username: str) -> CookieDevice:
-    """The remembered device this browser holds for ``username``, if any.
+def _answers_to(record: RememberedDevice, typed_name: str) -> bool:
+    """True when ``typed_name`` signs in the record's user under the pool's rules (DESIGN §8)."""
+    from accounts.cognito import errors, pool_description
 
-    A cookie that belongs to another user is ignored (and kept: it is theirs, and saying so would reveal
-    who else signs in from this browser). A cookie whose record is gone or does not decrypt is stale.
-    """
-    raw = request.COOKIES.get(settings.DEVICE_COOKIE_NAME)
-    if not raw:
-        return CookieDevice()
-    parsed = _parse_cookie(raw)
-    if parsed is None:
-        return CookieDevice(stale=True)
-    record_id, cookie_key = parsed
-    record = RememberedDevice.objects.select_related("user").filter(pk=record_id).first()
-    if record is None:
-        return CookieDevice(stale=True)
-    if record.user.username.casefold() != username.casefold():
-        return CookieDevice()
-    if is_expired(record):
-        return CookieDevice(stale=True, expired_record=record)
     try:
-        payload = unseal(record, cookie_key)
-    except (InvalidTag, ValueError, binascii.Error):
-        logger.warning("Remembered-device record %s did not decrypt; dropping it.", record.pk)
-        record.delete()
-        return CookieDevice(stale=True)
-    return CookieDevice(
-        secret=DeviceSecret(
+        pool = pool_description()
+    except errors.CognitoError:
+        return record.user.username == typed_name  # no pool rules to hand: only the exact username
+    return record.user.identity.answers_to(typed_name, pool)
+
+
+def device_for_sign_in(request: HttpRequest, typed_name: str) -> CookieDevice:
+    """The remembered device this browser holds for the account ``typed_name`` names, if any.
+
+    A record is used only when the typed name resolves to the record's user (username, or an alias the
+    pool accepts, under the pool's case rule). Another account's record is ignored and left intact, and a
+    record is never deleted because of what a cookie says: a forged or damaged entry only leaves the cookie.
+    """
+    result = CookieDevice()
+    parsed: list[tuple[str, uuid.UUID, bytes]] = []
+    for entry in cookie_entries(request):
+        value = _parse_cookie(entry)
+        if value is None:
+            result.stale.append(entry)
+        else:
+            parsed.append((entry, *value))
+    records = RememberedDevice.objects.select_related("user").in_bulk(
+        [record_id for _, record_id, _ in parsed]
+    )
+    for entry, record_id, cookie_key in reversed(parsed):  # newest first
+        record = records.get(record_id)
+        if record is None:
+            result.stale.append(entry)
+            continue
+        if result.secret is not None or result.expired_record is not None:
+            continue
+        if not record.user.is_active or not _answers_to(record, typed_name):
+            continue
+        if is_expired(record):
+            result.stale.append(entry)
+            result.expired_record = record
+            continue
+        try:
+            payload = unseal(record, cookie_key)
+        except (InvalidTag, ValueError, binascii.Error):
+            logger.warning("A remembered-device cookie entry for record %s did not decrypt.", record.pk)
+            result.stale.append(entry)
+            continue
+        result.secret = DeviceSecret(
             record_id=str(record.pk),
             device_key=record.device_key,
             device_group_key=payload["device_group_key"],
             device_password=payload["device_password"],
+            cookie_entry=entry,
         )
-    )
+    return result
 
 
 def mark_used(record_id: str) -> None:
@@ -171,6 +219,22 @@ def drop(record_id: str) -> None:
     RememberedDevice.objects.filter(pk=record_id).delete()
 
 
+def updated_cookie(request: HttpRequest, *, remove: list[str] = (), add: str = "") -> str | None:
+    """The cookie value after removing ``remove`` entries and appending ``add``; None when unchanged.
+
+    '' means the cookie should be deleted. Entries of the account being added are replaced by the caller
+    (``remove``), so one browser keeps one entry per account.
+    """
+    entries = cookie_entries(request)
+    kept = [entry for entry in entries if entry not in set(remove)]
+    if add:
+        kept.append(add)
+    kept = kept[-MAX_ENTRIES:]
+    if kept == entries:
+        return None
+    return ENTRY_SEPARATOR.join(kept)
+
+
 def set_cookie(response: HttpResponse, value: str, *, secure: bool) -> None:
     response.set_cookie(
         settings.DEVICE_COOKIE_NAME,
@@ -178,13 +242,25 @@ def set_cookie(response: HttpResponse, value: str, *, secure: bool) -> None:
         max_age=settings.DEVICE_COOKIE_AGE,
         httponly=True,
         secure=secure or not settings.DEBUG,
-        samesite="Lax",
+        # Strict: the cookie is only ever read by the sign-in form's own (same-site) POST.
+        samesite="Strict",
         path="/",
     )
 
 
 def delete_cookie(response: HttpResponse) -> None:
-    response.delete_cookie(settings.DEVICE_COOKIE_NAME, path="/", samesite="Lax")
+    response.delete_cookie(settings.DEVICE_COOKIE_NAME, path="/", samesite="Strict")
+
+
+def apply_cookie(request: HttpRequest, response: HttpResponse, value: str | None) -> HttpResponse:
+    """Write ``updated_cookie``'s result: None leaves the cookie, '' deletes it, else sets it."""
+    if value is None:
+        return response
+    if value:
+        set_cookie(response, value, secure=request.is_secure())
+    else:
+        delete_cookie(response)
+    return response
 
 
 def device_name(request: HttpRequest) -> str:

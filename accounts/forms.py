@@ -10,11 +10,17 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.contrib.auth.password_validation import (
+    CommonPasswordValidator,
+    UserAttributeSimilarityValidator,
+)
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.cognito import errors, pool_description
 from accounts.cognito.types import PasswordPolicy
+from accounts.identity import username_problem
 
 # The characters Cognito counts as symbols in a password policy.
 COGNITO_SYMBOLS = set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
@@ -63,6 +69,50 @@ def password_problems(policy: PasswordPolicy | None, password: str) -> list[str]
     return problems
 
 
+class CommonPasswordVariantsValidator(CommonPasswordValidator):
+    """Django's common-password list, also for the usual disguises of a listed password.
+
+    Pool policies demand digits and symbols, so people write "Password123!": the list has "password123"
+    and "password", not the decorated form. The password is also checked with its edge symbols, and with
+    its trailing digits and symbols, taken off (when at least four letters remain).
+    """
+
+    def validate(self, password: str, user=None) -> None:
+        lowered = password.lower().strip()
+        candidates = {
+            lowered,
+            lowered.strip("".join(COGNITO_SYMBOLS)),
+            re.sub(r"[\d\W_]+$", "", re.sub(r"^[\W_]+", "", lowered)),
+        }
+        if any(len(candidate) >= 4 and candidate in self.passwords for candidate in candidates):
+            raise ValidationError(
+                _("This password is too common: it is among the first guesses of anyone trying to break in."),
+                code="password_too_common",
+            )
+
+
+PERSON_NAME_FIELDS = ("username", "email", "preferred_username")
+# Checked before Cognito is called (Cognito's policy knows character classes, not guessability).
+PASSWORD_VALIDATORS = (
+    CommonPasswordVariantsValidator(),
+    UserAttributeSimilarityValidator(user_attributes=("username", "email", "preferred_username")),
+)
+
+
+def password_guessability_problems(password: str, **names: str) -> list[str]:
+    """Why ``password`` is easy to guess: a common password, or close to the person's own names."""
+    from accounts.models import User  # an unsaved instance: the validator reads field names from _meta
+
+    person = User(**{key: value for key, value in names.items() if value and key in PERSON_NAME_FIELDS})
+    problems = []
+    for validator in PASSWORD_VALIDATORS:
+        try:
+            validator.validate(password, person)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    return problems
+
+
 def password_field(label: str, *, autocomplete: str = "new-password", help_text: str = "") -> forms.CharField:
     # strip=False: a password is used exactly as typed, spaces included (ASVS 6.2.8).
     return forms.CharField(
@@ -85,6 +135,7 @@ def username_field(**attrs: str) -> forms.CharField:
 
 
 def clean_username_value(value: str) -> str:
+    """A typed sign-in name: blanks at the edges dropped; inner blanks and control characters refused."""
     value = value.strip()
     if any(c.isspace() for c in value) or any(ord(c) < 32 for c in value):
         raise forms.ValidationError(_("A username cannot contain spaces."))
@@ -97,22 +148,39 @@ class UsernameMixin:
 
 
 class NewPasswordMixin:
-    """Two password fields that must match and follow the pool's rules."""
+    """Two password fields that must match, follow the pool's rules and not be easy to guess."""
 
     first = "password1"
     second = "password2"
     policy: PasswordPolicy | None = None
 
+    def person_names(self, cleaned: dict) -> dict[str, str]:
+        """The names the password must not resemble (username, email …); forms add theirs."""
+        return {}
+
     def clean_passwords(self, cleaned: dict) -> None:
         first, second = cleaned.get(self.first), cleaned.get(self.second)
         if first:
+            if first != first.strip():
+                # Cognito's password pattern forbids leading and trailing blanks.
+                self.add_error(self.first, _("A password cannot start or end with a space."))  # type: ignore[attr-defined]
             for problem in password_problems(self.policy, first):
+                self.add_error(self.first, problem)  # type: ignore[attr-defined]
+            for problem in password_guessability_problems(first, **self.person_names(cleaned)):
                 self.add_error(self.first, problem)  # type: ignore[attr-defined]
         if first and second and first != second:
             self.add_error(self.second, _("The two passwords do not match."))  # type: ignore[attr-defined]
 
+    @property
+    def passwords_cleared(self) -> bool:
+        """True when the page re-renders after an error: password fields come back empty, say why."""
+        return bool(self.is_bound and self.errors)  # type: ignore[attr-defined]
 
-class SignUpForm(UsernameMixin, NewPasswordMixin, forms.Form):
+
+class SignUpForm(NewPasswordMixin, forms.Form):
+    """Sign-up, shaped by the pool (DESIGN §8): in email-as-username pools there is no username field
+    (the email is the sign-in name); elsewhere a username, checked by ``identity.username_problem``."""
+
     username = username_field(autofocus="autofocus")
     email = forms.EmailField(
         label=gettext_lazy("Email address"),
@@ -123,10 +191,35 @@ class SignUpForm(UsernameMixin, NewPasswordMixin, forms.Form):
     password1 = password_field(gettext_lazy("Password"))
     password2 = password_field(gettext_lazy("Password again"))
 
-    def __init__(self, *args, policy: PasswordPolicy | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, policy: PasswordPolicy | None = None, email_is_username: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
-        self.fields["username"].help_text = _("Letters, numbers and symbols; no spaces. You sign in with it.")
+        self.email_is_username = email_is_username
+        if email_is_username:
+            del self.fields["username"]
+            self.fields["email"].widget.attrs.update({"autofocus": "autofocus", "autocomplete": "username"})
+            self.fields["email"].help_text = _("You sign in with it. We send a confirmation code to it.")
+        else:
+            self.fields["username"].help_text = _(
+                "Letters, numbers and symbols; no spaces. You sign in with it."
+            )
+
+    def clean_username(self) -> str:
+        value = self.cleaned_data["username"]
+        problem = username_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    def person_names(self, cleaned: dict) -> dict[str, str]:
+        return {"username": cleaned.get("username", ""), "email": cleaned.get("email", "")}
+
+    @property
+    def sign_in_name(self) -> str:
+        """The Username to send to SignUp: the email in email-as-username pools."""
+        return self.cleaned_data["email"] if self.email_is_username else self.cleaned_data["username"]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -158,29 +251,48 @@ class CodeField(forms.CharField):
         return value
 
 
-class ConfirmForm(UsernameMixin, forms.Form):
+class LabelledUsernameMixin(UsernameMixin):
+    """``label`` names the sign-in field for the pool ("Email address" in email-as-username pools)."""
+
+    def __init__(self, *args, label: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["username"].label = label  # type: ignore[attr-defined]
+
+
+class ConfirmForm(LabelledUsernameMixin, forms.Form):
     username = username_field()
     code = CodeField(digits=None, help_text=gettext_lazy("The code from the email we sent you."))
 
 
-class ResendForm(UsernameMixin, forms.Form):
+class ResendForm(LabelledUsernameMixin, forms.Form):
     username = username_field()
 
 
-class LoginForm(UsernameMixin, forms.Form):
+class LoginForm(LabelledUsernameMixin, forms.Form):
+    """The password step. ``label`` names the sign-in field for the pool ("Username or email address"…)."""
+
     username = username_field(autofocus="autofocus")
     password = password_field(gettext_lazy("Password"), autocomplete="current-password")
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class NewPasswordForm(NewPasswordMixin, forms.Form):
+    """A new password twice; ``names`` are the person's names it must not resemble."""
+
     first, second = "new_password1", "new_password2"
     new_password1 = password_field(gettext_lazy("New password"))
     new_password2 = password_field(gettext_lazy("New password again"))
 
-    def __init__(self, *args, policy: PasswordPolicy | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, policy: PasswordPolicy | None = None, names: dict[str, str] | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
+        self.names = names or {}
+
+    def person_names(self, cleaned: dict) -> dict[str, str]:
+        return {**self.names, **({"username": cleaned["username"]} if cleaned.get("username") else {})}
 
     def clean(self) -> dict:
         cleaned = super().clean()

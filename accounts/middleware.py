@@ -1,4 +1,8 @@
-"""Keeps a signed-in user's Cognito tokens fresh, and signs the user out when Cognito says no.
+"""Keeps a signed-in user's Cognito tokens fresh, ends sessions that are idle or too old, and signs the
+user out when Cognito says no.
+
+Timeouts (settings, seconds): ``SESSION_IDLE_SECONDS`` (default 1800) since the last request, and
+``SESSION_ABSOLUTE_SECONDS`` (default 28800, 8 hours) since the sign-in, however busy the session is.
 
 When the access token is about to expire, the refresh token gets a new one (REFRESH_TOKEN_AUTH, with the
 remembered device's key when the sign-in used one, because Cognito binds refresh tokens to the device).
@@ -9,8 +13,10 @@ access-token lifetime. A refused refresh (revoked, user disabled or deleted) sig
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -52,14 +58,54 @@ def refresh_tokens(request: HttpRequest) -> bool:
 
 
 NOTICE_KEY = "accounts.notice"
+LOGIN_AT_KEY = "accounts.login_at"  # epoch seconds of the sign-in (written by accounts.sessions)
+SEEN_AT_KEY = "accounts.seen_at"  # epoch seconds of the last request, written at most once a minute
+SEEN_RESOLUTION = 60
 
 
-def _sign_out(request: HttpRequest) -> bool:
+def idle_seconds() -> int:
+    return int(getattr(settings, "SESSION_IDLE_SECONDS", 1800))
+
+
+def absolute_seconds() -> int:
+    return int(getattr(settings, "SESSION_ABSOLUTE_SECONDS", 8 * 3600))
+
+
+def _sign_out(request: HttpRequest, notice: str | None = None) -> bool:
     logout(request)
     # This middleware runs before the messages middleware, so the notice waits in the (new, empty)
     # session until the sign-in page shows it.
-    request.session[NOTICE_KEY] = _("Your session has ended. Please sign in again.")
+    request.session[NOTICE_KEY] = notice or _("Your session has ended. Please sign in again.")
     return False
+
+
+def _revoke(request: HttpRequest) -> None:
+    tokens = state.load_tokens(request.session)
+    if tokens is not None and tokens.refresh_token:
+        try:
+            get_idp().revoke_token(tokens.refresh_token)
+        except errors.CognitoError as exc:
+            logger.info("RevokeToken at session timeout failed: %s", exc.code or exc.__class__.__name__)
+
+
+def enforce_timeouts(request: HttpRequest) -> bool:
+    """End the session when idle or too old (revoking its refresh token first); False when ended."""
+    now = time.time()
+    login_at = request.session.get(LOGIN_AT_KEY)
+    seen_at = request.session.get(SEEN_AT_KEY, login_at)
+    if isinstance(login_at, (int, float)) and now - login_at > absolute_seconds():
+        _revoke(request)
+        return _sign_out(
+            request, _("You were signed in for a long time, so your session has ended. Please sign in again.")
+        )
+    if isinstance(seen_at, (int, float)) and now - seen_at > idle_seconds():
+        _revoke(request)
+        return _sign_out(
+            request, _("You were away for a while, so your session has ended. Please sign in again.")
+        )
+    if not isinstance(seen_at, (int, float)) or now - seen_at >= SEEN_RESOLUTION:
+        request.session[SEEN_AT_KEY] = now
+    return True
 
 
 class CognitoSessionMiddleware:
@@ -70,6 +116,6 @@ class CognitoSessionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and enforce_timeouts(request):
             refresh_tokens(request)
         return self.get_response(request)

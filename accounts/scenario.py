@@ -9,12 +9,10 @@ local outbox and computed with pyotp (``LocalCodes``) when the scenario runs una
 
 from __future__ import annotations
 
-import io
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from django.utils.translation import gettext as _
 
@@ -30,10 +28,9 @@ from accounts.cognito.types import (
     NewDevice,
     PoolDescription,
 )
+from accounts.totp import TOTP_PERIOD, otpauth_uri
 
 Announce = Callable[[str, str], None]  # (Cognito call, why) just before the call is made
-
-TOTP_PERIOD = 30
 
 
 class ScenarioError(Exception):
@@ -79,28 +76,6 @@ class _Device:
     key: str
     group_key: str
     password: str = field(repr=False)
-
-
-def otpauth_uri(secret: str, account: str, issuer: str) -> str:
-    """The key-URI authenticator apps read from a QR code (Google Authenticator's format)."""
-    label = quote(f"{issuer}:{account}", safe="")
-    return f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer, safe='')}&period={TOTP_PERIOD}"
-
-
-def qr_text(data: str) -> str:
-    """The QR code drawn with block characters for a terminal (dark modules on a light quiet zone)."""
-    import qrcode
-
-    qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_L)
-    qr.add_data(data)
-    out = io.StringIO()
-    qr.print_ascii(out=out, invert=True)
-    return out.getvalue()
-
-
-def seconds_left_in_totp_window(now: float | None = None) -> int:
-    now = time.time() if now is None else now
-    return TOTP_PERIOD - int(now) % TOTP_PERIOD
 
 
 class MfaSignUpScenario:

@@ -10,6 +10,7 @@ the user's (always unusable) password hash, which Django checks on every request
 from __future__ import annotations
 
 import logging
+import time
 from importlib import import_module
 
 from django.conf import settings
@@ -36,6 +37,9 @@ def index_session(sender, request: HttpRequest | None, user: User, **kwargs) -> 
     """Remember which user this (newly cycled) session key belongs to."""
     if request is None or not hasattr(request, "session"):
         return
+    from accounts.middleware import LOGIN_AT_KEY, SEEN_AT_KEY
+
+    request.session[LOGIN_AT_KEY] = request.session[SEEN_AT_KEY] = time.time()
     if request.session.session_key is None:
         request.session.save()
     UserSession.objects.update_or_create(

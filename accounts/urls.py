@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from accounts.signin.stages import STAGES
 from accounts.views import account, login, password, signup
 
 app_name = "accounts"
@@ -12,9 +13,12 @@ urlpatterns = [
     path("confirm/", signup.confirm, name="confirm"),
     path("confirm/resend/", signup.resend, name="resend"),
     path("login/", login.login_view, name="login"),
-    path("login/new-password/", login.new_password, name="new_password"),
-    path("login/mfa-setup/", login.mfa_setup, name="mfa_setup"),
-    path("login/mfa/", login.mfa, name="mfa"),
+    # One page per registered challenge stage (accounts.signin.stages): login/new-password/,
+    # login/mfa-setup/, login/mfa/ …, all served by the one generic stage view.
+    *(
+        path(stage.path, login.stage_view, {"challenge": challenge}, name=stage.url_name)
+        for challenge, stage in STAGES.items()
+    ),
     path("logout/", login.logout_view, name="logout"),
     path("devices/", account.devices_view, name="devices"),
     path("password/reset/", password.password_reset, name="password_reset"),

@@ -196,6 +196,16 @@ class DirectoryCalls:
             [Device.from_api(d) for d in response.get("Devices", [])], response.get("PaginationToken")
         )
 
+    def admin_update_device_status(self, username: str, device_key: str, *, remembered: bool) -> str:
+        """AdminUpdateDeviceStatus: remembered or not_remembered (a not-remembered device asks for MFA
+        again but keeps the refresh tokens bound to it working); returns the request id."""
+        return self._admin(
+            "admin_update_device_status",
+            username,
+            DeviceKey=device_key,
+            DeviceRememberedStatus="remembered" if remembered else "not_remembered",
+        )
+
     def admin_forget_device(self, username: str, device_key: str) -> str:
         """AdminForgetDevice; an unknown device raises ``ResourceNotFound``; returns the request id."""
         return self._admin("admin_forget_device", username, DeviceKey=device_key)

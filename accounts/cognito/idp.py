@@ -26,6 +26,7 @@ from accounts.cognito.types import (
     AuthResult,
     AuthTokens,
     Challenge,
+    ClientDescription,
     CognitoUser,
     DeliveryDetails,
     Device,
@@ -323,6 +324,17 @@ class CognitoIdentityProvider(DirectoryCalls):
         return CognitoUser.from_api(self._send("get_user", AccessToken=access_token))
 
     # -- the pool ----------------------------------------------------------------------------------------
+    def describe_user_pool_client(self) -> ClientDescription:
+        """DescribeUserPoolClient for this app client: session and token lifetimes, flows, attributes.
+
+        The answer also holds the client secret, which is dropped here. Use ``client_description()``
+        (cached); it shares DescribeUserPool's quota.
+        """
+        response = self._send(
+            "describe_user_pool_client", UserPoolId=self.user_pool_id, ClientId=self.client_id
+        )
+        return ClientDescription.from_api(response["UserPoolClient"])
+
     def describe_user_pool(self) -> PoolDescription:
         """DescribeUserPool (UserPoolRead quota, 15 RPS per account): use ``pool_description()``, cached."""
         return PoolDescription.from_api(

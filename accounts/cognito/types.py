@@ -369,3 +369,52 @@ class PoolDescription:
 
     def attribute(self, name: str) -> SchemaAttribute | None:
         return next((a for a in self.schema if a.name == name), None)
+
+
+_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+@dataclass(frozen=True)
+class ClientDescription:
+    """The parts of DescribeUserPoolClient the portal uses (never the client secret).
+
+    Durations are in seconds: ``auth_session_seconds`` (how long a challenge Session lives, 3-15
+    minutes), ``access_token_seconds``, ``id_token_seconds``, ``refresh_token_seconds``.
+    """
+
+    client_id: str
+    auth_session_seconds: int = 180
+    access_token_seconds: int = 3600
+    id_token_seconds: int = 3600
+    refresh_token_seconds: int = 30 * 86400
+    explicit_auth_flows: tuple[str, ...] = ()
+    prevent_user_existence_errors: bool = False
+    token_revocation: bool = True
+    read_attributes: tuple[str, ...] = ()
+    write_attributes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_api(cls, client: Mapping[str, Any]) -> ClientDescription:
+        units = client.get("TokenValidityUnits") or {}
+
+        def seconds(value: Any, unit: str, default: int) -> int:
+            if value in (None, ""):
+                return default
+            return int(value) * _SECONDS.get(unit, 1)
+
+        return cls(
+            client_id=client.get("ClientId", ""),
+            auth_session_seconds=int(client.get("AuthSessionValidity") or 3) * 60,
+            access_token_seconds=seconds(
+                client.get("AccessTokenValidity"), units.get("AccessToken", "hours"), 3600
+            ),
+            id_token_seconds=seconds(client.get("IdTokenValidity"), units.get("IdToken", "hours"), 3600),
+            refresh_token_seconds=seconds(
+                client.get("RefreshTokenValidity"), units.get("RefreshToken", "days"), 30 * 86400
+            ),
+            explicit_auth_flows=tuple(client.get("ExplicitAuthFlows") or ()),
+            prevent_user_existence_errors=client.get("PreventUserExistenceErrors") == "ENABLED",
+            token_revocation=bool(client.get("EnableTokenRevocation", True)),
+            read_attributes=tuple(client.get("ReadAttributes") or ()),
+            write_attributes=tuple(client.get("WriteAttributes") or ()),
+        )

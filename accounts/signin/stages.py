@@ -1,455 +1,266 @@
-"""The sign-in controller: the password step, one stage per Cognito challenge, and finishing the sign-in.
+"""One stage per Cognito challenge that needs a page, in a registry keyed by challenge name (DESIGN §9).
 
-Modelled on django-allauth's login stages: ``SignInFlow`` keeps the pending sign-in in the session
-(``state.PendingSignIn``) and each challenge has its own URL, form and handler here. Views call one method
-and turn the returned ``Step`` into a redirect or a page. Remembered devices are answered automatically
-(DEVICE_SRP_AUTH, then DEVICE_PASSWORD_VERIFIER); a device Cognito no longer knows is dropped and the
-sign-in falls back to the authenticator code.
+A stage knows its challenge, URL, form, template and how the form becomes ChallengeResponses; the one
+generic view (``accounts.views.login.stage_view``) loads the pending sign-in, asks the stage, and renders.
+Model: django-allauth's ``LoginStage`` / ``login_stage_required``.
+
+Adding a code-type challenge (EMAIL_OTP, SMS_MFA) is one ``CodeStage`` subclass plus a template::
+
+    @register
+    class EmailOtpStage(CodeStage):
+        challenge = "EMAIL_OTP"
+        path = "login/email-code/"
+        url_name = "email_code"
+        template = "accounts/email_code.html"
+        response_key = "EMAIL_OTP_CODE"
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import urllib.parse
-from dataclasses import dataclass
-from enum import Enum
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import authenticate, login
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.debug import sensitive_variables
 
-from accounts import devices
-from accounts.cognito import errors, get_idp
-from accounts.cognito.srp import DeviceSrpClient, SrpError, new_device_verifier
-from accounts.cognito.types import AuthResult, AuthTokens, Challenge
-from accounts.models import User
+from accounts import totp
+from accounts.cognito import errors, pool_description
+from accounts.cognito.types import Challenge
+from accounts.forms import MfaSetupForm, NewPasswordForm, TotpForm, current_policy, password_rules
 from accounts.signin import state
 from accounts.signin.state import PendingSignIn
+from accounts.signin.steps import Kind, Step
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from accounts.signin.flow import SignInFlow
 
-# Challenges with a page of their own; DEVICE_SRP_AUTH is answered without one.
-STAGE_URLS = {
-    "NEW_PASSWORD_REQUIRED": "accounts:new_password",
-    "MFA_SETUP": "accounts:mfa_setup",
-    "SOFTWARE_TOKEN_MFA": "accounts:mfa",
-}
-DEVICE_CHALLENGES = ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
 # A TOTP code that worked is refused for this long (Cognito accepts codes ±30 s; a replay must not).
 USED_CODE_SECONDS = 120
 
-GENERIC_FAILURE = gettext_lazy(
-    "Incorrect username or password, or this account can't sign in right now. "
-    "Try again or reset your password."
-)
+STAGES: dict[str, type[Stage]] = {}
 
 
-class Kind(Enum):
-    SIGNED_IN = "signed_in"
-    STAGE = "stage"  # go to the page of the next challenge
-    FAILED = "failed"  # generic sign-in failure (no enumeration)
-    WRONG_CODE = "wrong_code"  # stay on the stage page; the user may try again
-    INVALID_PASSWORD = "invalid_password"  # noqa: S105 - the new password was refused; show the reason
-    UNCONFIRMED = "unconfirmed"
-    RESET_REQUIRED = "reset_required"
-    RESTART = "restart"  # the pending sign-in is gone (expired, too many codes): back to the password
-    UNSUPPORTED = "unsupported"
+def register(stage: type[Stage]) -> type[Stage]:
+    """Class decorator: make ``stage`` the page of its ``challenge`` (its URL is added automatically)."""
+    STAGES[stage.challenge] = stage
+    return stage
 
 
-@dataclass
-class Step:
-    """What a view should do next, plus any change to the device cookie."""
-
-    kind: Kind
-    url: str = ""
-    message: str = ""
-    challenge: str = ""
-    set_device_cookie: str = ""
-    drop_device_cookie: bool = False
-    code_failed: bool = False  # a wrong code was given (counts against the rate limits)
-
-    def apply_cookies(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if self.set_device_cookie:
-            devices.set_cookie(response, self.set_device_cookie, secure=request.is_secure())
-        elif self.drop_device_cookie:
-            devices.delete_cookie(response)
-        return response
+def stage_url(challenge: str) -> str:
+    return reverse(f"accounts:{STAGES[challenge].url_name}")
 
 
-def safe_next(request: HttpRequest, url: str | None) -> str:
-    """``url`` when it is a path on this site, else ''. Checked again before every redirect.
+def remember_offered() -> bool:
+    """Whether to show "Remember this browser" (the pool tracks devices; assume so if Cognito is away)."""
+    try:
+        return pool_description().device_tracking
+    except errors.CognitoError:
+        return True
 
-    Stricter than Django's check alone: only site-relative paths are kept, and the URL must still be
-    safe once percent-decoded (``/%09/evil.example`` becomes ``//evil.example`` in a lenient parser).
+
+class Stage:
+    """The page of one Cognito challenge. Subclasses set the class attributes and ``responses``.
+
+    ``answer`` returns a ``Step`` for the view, or raises ``errors.CognitoError`` for trouble the view
+    explains on the page (Cognito unavailable …). ``prepare`` runs before both GET and POST.
     """
-    url = (url or "").strip()
-    if not url.startswith("/") or url.startswith(("//", "/\\")):
-        return ""
-    allowed = {request.get_host()}
-    secure = request.is_secure()
-    decoded = urllib.parse.unquote(url)
-    if any(ord(char) < 32 or char == "\\" for char in decoded) or decoded.startswith("//"):
-        return ""
-    if url_has_allowed_host_and_scheme(
-        url, allowed, require_https=secure
-    ) and url_has_allowed_host_and_scheme(decoded, allowed, require_https=secure):
-        return url
-    return ""
 
+    challenge: ClassVar[str]
+    path: ClassVar[str]  # under /accounts/
+    url_name: ClassVar[str]
+    template: ClassVar[str]
+    form_class: ClassVar[type[forms.Form]]
+    rate_limit_action: ClassVar[str | None] = None
+    sensitive_fields: ClassVar[tuple[str, ...]] = ()
+    success_note: ClassVar[Any] = ""  # a sentence added to the signed-in message
 
-def _code_digest(username: str, code: str) -> str:
-    return hashlib.sha256(f"{username.casefold()}\x00{code}".encode()).hexdigest()[:32]
+    def __init__(self, flow: SignInFlow, pending: PendingSignIn) -> None:
+        self.flow = flow
+        self.pending = pending
 
+    @classmethod
+    def accepts(cls, challenge: Challenge) -> bool:
+        """False when this challenge asks for something the portal cannot collect (→ unsupported)."""
+        return True
 
-class SignInFlow:
-    """One request's handle on the sign-in pipeline."""
+    def form(self, data: Any = None) -> forms.Form:
+        return self.form_class(data)
 
-    def __init__(self, request: HttpRequest) -> None:
-        self.request = request
-        self.idp = get_idp()
-        self._cookie_change: dict[str, object] = {}
-        self._device_used: devices.DeviceSecret | None = None
-        self._dropped: set[str] = set()  # records found stale during this request
+    def prepare(self) -> None:
+        """Work needed before the page can be shown (e.g. a new TOTP key); may raise CognitoError."""
 
-    # -- the pending sign-in -----------------------------------------------------------------------------
-    def pending(self, challenge: str) -> PendingSignIn | Step:
-        """The pending sign-in waiting for ``challenge``, or the Step that sends the user back."""
-        pending = state.load_pending(self.request.session)
-        if pending is None:
-            return Step(Kind.RESTART, message=_("Start by entering your username and password."))
-        if pending.expired:
-            state.clear_pending(self.request.session)
-            return Step(
-                Kind.RESTART, message=_("Your sign-in took too long and has expired. Please sign in again.")
-            )
-        if pending.challenge != challenge:
-            if pending.challenge in STAGE_URLS:
-                return Step(
-                    Kind.STAGE, url=reverse(STAGE_URLS[pending.challenge]), challenge=pending.challenge
-                )
-            state.clear_pending(self.request.session)
-            return Step(Kind.RESTART, message=_("Start by entering your username and password."))
-        return pending
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        return {"form": form, "username": self.pending.typed_name or self.pending.username}
 
-    def cancel(self) -> None:
-        state.clear_pending(self.request.session)
+    def responses(self, form: forms.Form) -> dict[str, str]:
+        raise NotImplementedError
 
-    # -- the password step -------------------------------------------------------------------------------
-    @sensitive_variables("password")
-    def start(self, username: str, password: str, next_url: str) -> Step:
-        """Check the password with Cognito, answering a remembered device's challenge on the way."""
-        state.clear_pending(self.request.session)
-        cookie = devices.device_for_sign_in(self.request, username)
-        if cookie.expired_record is not None:
-            self._forget_expired(cookie.expired_record)
-        if cookie.stale:
-            self._cookie_change["drop"] = True
-        secret = cookie.secret
+    def answer(self, form: forms.Form) -> Step:
+        remember = bool(form.cleaned_data.get("remember_device"))
         try:
-            result = self._initiate(username, password, secret)
-            if isinstance(result, Challenge) and result.name == "DEVICE_SRP_AUTH":
-                if secret is None:
-                    return self._unsupported(result.name)
-                try:
-                    result = self._device_srp(username, result, secret)
-                except (errors.NotAuthorized, errors.ResourceNotFound, SrpError):
-                    # Cognito forgot the device, or it no longer matches what this browser holds.
-                    self._drop_device(secret)
-                    secret = None
-                    result = self.idp.admin_initiate_auth(username, password)
-        except (
-            errors.NotAuthorized,
-            errors.UserNotFound,
-            errors.TooManyFailedAttempts,
-            errors.LimitExceeded,
-        ):
-            return self._with_cookies(Step(Kind.FAILED, message=str(GENERIC_FAILURE)))
-        except errors.UserNotConfirmed:
-            return self._with_cookies(Step(Kind.UNCONFIRMED))
-        except errors.PasswordResetRequired:
-            return self._with_cookies(Step(Kind.RESET_REQUIRED))
-        if secret is not None and secret.record_id not in self._dropped:
-            self._device_used = secret
-        return self._advance(username, result, next_url=next_url, remember=False)
-
-    @sensitive_variables("password")
-    def _initiate(self, username: str, password: str, secret: devices.DeviceSecret | None) -> AuthResult:
-        if secret is None:
-            return self.idp.admin_initiate_auth(username, password)
-        try:
-            return self.idp.admin_initiate_auth(username, password, device_key=secret.device_key)
-        except errors.ResourceNotFound:
-            # "Device does not exist": forgotten in Cognito (staff, another browser). Sign in without it.
-            self._drop_device(secret)
-            return self.idp.admin_initiate_auth(username, password)
-
-    @sensitive_variables("secret", "client", "responses")
-    def _device_srp(self, username: str, challenge: Challenge, secret: devices.DeviceSecret) -> AuthResult:
-        client = DeviceSrpClient(secret.device_key, secret.device_group_key, secret.device_password)
-        answer_as = challenge.parameters.get("USERNAME") or username
-        result = self.idp.admin_respond_to_auth_challenge(
-            "DEVICE_SRP_AUTH",
-            challenge.session,
-            answer_as,
-            {"DEVICE_KEY": secret.device_key, "SRP_A": client.srp_a},
-        )
-        if not (isinstance(result, Challenge) and result.name == "DEVICE_PASSWORD_VERIFIER"):
-            return result
-        answer_as = result.parameters.get("USERNAME") or answer_as
-        # Computed just before the call: Cognito checks the TIMESTAMP against its clock.
-        responses = client.password_verifier_responses(result.parameters)
-        return self.idp.admin_respond_to_auth_challenge(
-            "DEVICE_PASSWORD_VERIFIER", result.session, answer_as, responses
-        )
-
-    def _drop_device(self, secret: devices.DeviceSecret) -> None:
-        logger.info("Dropping remembered device record %s: Cognito no longer accepts it.", secret.record_id)
-        devices.drop(secret.record_id)
-        self._dropped.add(secret.record_id)
-        self._cookie_change["drop"] = True
-
-    def _forget_expired(self, record) -> None:
-        # Cognito never expires remembered devices itself: the portal ends the trust period.
-        try:
-            self.idp.admin_forget_device(record.user.username, record.device_key)
-        except errors.CognitoError as exc:
-            logger.info("Could not forget expired device in Cognito: %s", exc.code)
-        record.delete()
-
-    # -- the stages --------------------------------------------------------------------------------------
-    @sensitive_variables("new_password")
-    def answer_new_password(self, pending: PendingSignIn, new_password: str) -> Step:
-        try:
-            result = self.idp.admin_respond_to_auth_challenge(
-                "NEW_PASSWORD_REQUIRED", pending.session, pending.username, {"NEW_PASSWORD": new_password}
-            )
-        except errors.InvalidPassword as exc:
-            return Step(Kind.INVALID_PASSWORD, message=exc.user_message)
-        except errors.InvalidParameter:
-            return Step(Kind.INVALID_PASSWORD, message=_("This password can't be used. Choose another one."))
+            step = self.flow.respond(self.pending, self.responses(form), remember=remember)
         except errors.NotAuthorized:
-            return self._restart()
-        return self._advance(
-            pending.username, result, next_url=pending.next_url, remember=False, pending=pending
-        )
+            # Cognito ends a challenge session after too many wrong answers or when it expires.
+            return self.flow.restart()
+        if self.success_note and step.kind in (Kind.SIGNED_IN, Kind.STAGE):
+            self.flow.notes.append(str(self.success_note))
+        return step
 
-    def totp_setup(self, pending: PendingSignIn) -> str:
+
+class CodeStage(Stage):
+    """A challenge answered with a one-time code (authenticator app, email, SMS)."""
+
+    form_class = TotpForm
+    rate_limit_action = "mfa"
+    sensitive_fields = ("code",)
+    response_key: ClassVar[str]
+
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        return {**super().context(form), "remember_offered": remember_offered()}
+
+    def responses(self, form: forms.Form) -> dict[str, str]:
+        return {self.response_key: form.cleaned_data["code"]}
+
+    def _used_key(self, code: str) -> str:
+        digest = hashlib.sha256(f"{self.pending.username.casefold()}\x00{code}".encode()).hexdigest()[:32]
+        return f"totp-used:{digest}"
+
+    def answer(self, form: forms.Form) -> Step:
+        code = form.cleaned_data["code"]
+        if not state.first_use(self._used_key(code), USED_CODE_SECONDS):
+            return self.flow.wrong_code(
+                self.pending, _("That code has just been used. Wait for the next one.")
+            )
+        try:
+            return super().answer(form)
+        except errors.ExpiredCode:
+            return self.flow.wrong_code(
+                self.pending, _("That code has expired or was used already. Wait for the next one.")
+            )
+        except (errors.CodeMismatch, errors.InvalidParameter):
+            return self.flow.wrong_code(self.pending)
+
+
+@register
+class SoftwareTokenMfaStage(CodeStage):
+    """SOFTWARE_TOKEN_MFA: the 6-digit code from the authenticator app, with "remember this browser"."""
+
+    challenge = "SOFTWARE_TOKEN_MFA"
+    path = "login/mfa/"
+    url_name = "mfa"
+    template = "accounts/mfa.html"
+    response_key = "SOFTWARE_TOKEN_MFA_CODE"
+
+
+@register
+class NewPasswordStage(Stage):
+    """NEW_PASSWORD_REQUIRED: the person chooses their own password after an invitation."""
+
+    challenge = "NEW_PASSWORD_REQUIRED"
+    path = "login/new-password/"
+    url_name = "new_password"
+    template = "accounts/new_password.html"
+    form_class = NewPasswordForm
+    sensitive_fields = ("new_password1", "new_password2")
+    success_note = gettext_lazy("Your new password is saved.")
+
+    @classmethod
+    def accepts(cls, challenge: Challenge) -> bool:
+        # The pool wants profile attributes this site does not collect: stop before anything changes.
+        return not challenge.json_parameter("requiredAttributes")
+
+    def form(self, data: Any = None) -> forms.Form:
+        return NewPasswordForm(data, policy=current_policy())
+
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        return {**super().context(form), "password_rules": password_rules(current_policy())}
+
+    def responses(self, form: forms.Form) -> dict[str, str]:
+        return {"NEW_PASSWORD": form.cleaned_data["new_password1"]}
+
+    def answer(self, form: forms.Form) -> Step:
+        try:
+            return super().answer(form)
+        except errors.InvalidPassword as exc:
+            return Step(Kind.INVALID_INPUT, message=exc.user_message, field="new_password1")
+        except errors.InvalidParameter:
+            return Step(
+                Kind.INVALID_INPUT,
+                message=_("This password can't be used. Choose another one."),
+                field="new_password1",
+            )
+
+
+@register
+class MfaSetupStage(CodeStage):
+    """MFA_SETUP: AssociateSoftwareToken → QR code and key → ONE code → VerifySoftwareToken → answer."""
+
+    challenge = "MFA_SETUP"
+    path = "login/mfa-setup/"
+    url_name = "mfa_setup"
+    template = "accounts/mfa_setup.html"
+    form_class = MfaSetupForm
+    success_note = gettext_lazy("Your authenticator app is set up.")
+
+    @classmethod
+    def accepts(cls, challenge: Challenge) -> bool:
+        offered = challenge.mfas_can_setup
+        return not offered or "SOFTWARE_TOKEN_MFA" in offered
+
+    def prepare(self) -> None:
         """The new authenticator key for this sign-in (asks Cognito once per pending sign-in)."""
+        pending = self.pending
         if not pending.totp_secret:
-            setup = self.idp.associate_software_token(session=pending.session)
+            setup = self.flow.idp.associate_software_token(session=pending.session)
             # The key waits in the server-side session, sealed (never in a hidden field, never logged),
             # until the code is verified, so a mistyped code re-renders the same QR code: calling
-            # AssociateSoftwareToken again would replace the key the user has just scanned and make them
-            # scan again. It is removed as soon as the set-up succeeds or the pending sign-in ends.
+            # AssociateSoftwareToken again would replace the key the user has just scanned.
             pending.totp_session = setup.session or pending.session
             pending.totp_secret = setup.secret_code
-            state.save_pending(self.request.session, pending)
-        return pending.totp_secret
+            state.save_pending(self.flow.request.session, pending)
 
-    def verify_totp_setup(self, pending: PendingSignIn, code: str, *, remember: bool) -> Step:
+    def context(self, form: forms.Form) -> dict[str, Any]:
+        secret = self.pending.totp_secret
+        account = self.pending.typed_name or self.pending.username
+        return {
+            **super().context(form),
+            "secret": totp.grouped(secret),
+            # Our own markup, drawn locally from the key: nothing user-controlled goes in unescaped.
+            "qr_svg": mark_safe(totp.qr_svg(totp.otpauth_uri(secret, account, settings.PORTAL_SITE_NAME))),  # noqa: S308
+            "site_name": settings.PORTAL_SITE_NAME,
+            "expires_at": int(self.pending.expires_at),
+            "seconds_left": self.pending.seconds_left,
+        }
+
+    def answer(self, form: forms.Form) -> Step:
+        pending = self.pending
+        code = form.cleaned_data["code"]
         if not pending.totp_session:
-            return Step(Kind.STAGE, url=reverse("accounts:mfa_setup"), challenge="MFA_SETUP")
+            return Step(Kind.STAGE, url=stage_url("MFA_SETUP"), challenge="MFA_SETUP")
         try:
-            verified = self.idp.verify_software_token(
+            verified = self.flow.idp.verify_software_token(
                 code, session=pending.totp_session, friendly_name=settings.PORTAL_SITE_NAME[:60]
             )
             if not verified.ok:
                 raise errors.CodeMismatch("Status ERROR", code="CodeMismatchException")
         except (errors.CodeMismatch, errors.ExpiredCode, errors.InvalidParameter):
-            return self._wrong_code(pending)
+            return self.flow.wrong_code(pending)
         except errors.NotAuthorized:
-            return self._restart()
+            return self.flow.restart()
+        state.first_use(self._used_key(code), USED_CODE_SECONDS)
         pending.totp_secret = ""
-        state.save_pending(self.request.session, pending)
+        state.save_pending(self.flow.request.session, pending)
+        pending.session = verified.session or ""
         try:
-            result = self.idp.admin_respond_to_auth_challenge(
-                "MFA_SETUP", verified.session or "", pending.username
-            )
+            step = self.flow.respond(pending, {}, remember=bool(form.cleaned_data.get("remember_device")))
         except errors.NotAuthorized:
-            return self._restart(
+            return self.flow.restart(
                 _("Your authenticator app is set up, but the sign-in expired. Sign in again with a code.")
             )
-        self._mark_code_used(pending.username, code)
-        return self._advance(
-            pending.username, result, next_url=pending.next_url, remember=remember, pending=pending
-        )
-
-    def answer_totp(self, pending: PendingSignIn, code: str, *, remember: bool) -> Step:
-        if cache.get(f"totp-used:{_code_digest(pending.username, code)}"):
-            return self._wrong_code(pending, _("That code has just been used. Wait for the next one."))
-        try:
-            result = self.idp.admin_respond_to_auth_challenge(
-                "SOFTWARE_TOKEN_MFA", pending.session, pending.username, {"SOFTWARE_TOKEN_MFA_CODE": code}
-            )
-        except errors.ExpiredCode:
-            return self._wrong_code(
-                pending, _("That code has expired or was used already. Wait for the next one.")
-            )
-        except (errors.CodeMismatch, errors.InvalidParameter):
-            return self._wrong_code(pending)
-        except errors.NotAuthorized:
-            # Cognito ends the challenge after too many wrong codes or when its session expires.
-            return self._restart()
-        self._mark_code_used(pending.username, code)
-        return self._advance(
-            pending.username, result, next_url=pending.next_url, remember=remember, pending=pending
-        )
-
-    def _mark_code_used(self, username: str, code: str) -> None:
-        cache.set(f"totp-used:{_code_digest(username, code)}", 1, USED_CODE_SECONDS)
-
-    def _wrong_code(self, pending: PendingSignIn, message: str | None = None) -> Step:
-        pending.attempts += 1
-        if pending.attempts >= state.MAX_CODE_ATTEMPTS:
-            step = self._restart(_("Too many wrong codes. Please sign in again."))
-        else:
-            state.save_pending(self.request.session, pending)
-            step = Step(
-                Kind.WRONG_CODE,
-                message=message or _("That code is not correct. Check your authenticator app and try again."),
-                challenge=pending.challenge,
-            )
-        step.code_failed = True
-        return step
-
-    def _restart(self, message: str | None = None) -> Step:
-        state.clear_pending(self.request.session)
-        return Step(
-            Kind.RESTART,
-            message=message or _("Your sign-in took too long and has expired. Please sign in again."),
-        )
-
-    def _unsupported(self, challenge: str) -> Step:
-        state.clear_pending(self.request.session)
-        logger.warning("Sign-in stopped at an unsupported challenge: %s", challenge)
-        return self._with_cookies(Step(Kind.UNSUPPORTED, challenge=challenge))
-
-    # -- moving on ---------------------------------------------------------------------------------------
-    def _advance(
-        self,
-        username: str,
-        result: AuthResult,
-        *,
-        next_url: str,
-        remember: bool,
-        pending: PendingSignIn | None = None,
-    ) -> Step:
-        if isinstance(result, AuthTokens):
-            return self._finish(
-                username,
-                result,
-                next_url=next_url,
-                remember=remember,
-                sent_device_key=pending.device_key if pending else "",
-            )
-        if result.name == "DEVICE_SRP_AUTH":
-            # Some pools ask for the device after the code (a tracked device that is not remembered).
-            cookie = devices.device_for_sign_in(self.request, username)
-            if cookie.secret is None or cookie.secret.device_key != (pending.device_key if pending else ""):
-                return self._unsupported(result.name)
-            try:
-                result = self._device_srp(username, result, cookie.secret)
-            except (errors.NotAuthorized, errors.ResourceNotFound, SrpError):
-                self._drop_device(cookie.secret)
-                return self._with_cookies(self._restart(_("Please sign in again.")))
-            self._device_used = cookie.secret
-            return self._advance(username, result, next_url=next_url, remember=remember, pending=pending)
-        if result.name not in STAGE_URLS:
-            return self._unsupported(result.name)
-        if (
-            result.name == "MFA_SETUP"
-            and result.mfas_can_setup
-            and "SOFTWARE_TOKEN_MFA" not in result.mfas_can_setup
-        ):
-            return self._unsupported(result.name)
-        if result.name == "NEW_PASSWORD_REQUIRED" and result.json_parameter("requiredAttributes"):
-            # The pool wants profile attributes this site does not collect: stop before anything changes.
-            return self._unsupported(result.name)
-        if pending is None:
-            pending = state.new_pending(username, result.name, result.session, result.parameters, next_url)
-            pending.device_key = self._device_used.device_key if self._device_used else ""
-        else:
-            pending.renew(result.name, result.session, result.parameters)
-        state.save_pending(self.request.session, pending)
-        return self._with_cookies(
-            Step(Kind.STAGE, url=reverse(STAGE_URLS[result.name]), challenge=result.name)
-        )
-
-    def _finish(
-        self, username: str, tokens: AuthTokens, *, next_url: str, remember: bool, sent_device_key: str = ""
-    ) -> Step:
-        """Tokens: verify them, sign the mirror user in, and remember this browser if asked to."""
-        user = authenticate(self.request, cognito_tokens=tokens)
-        if user is None:
-            state.clear_pending(self.request.session)
-            return self._with_cookies(Step(Kind.FAILED, message=str(GENERIC_FAILURE)))
-        # The refresh token is bound to the device key the sign-in sent, so the session keeps it.
-        device_key = sent_device_key
-        used = self._device_used
-        if used is not None:
-            devices.mark_used(used.record_id)
-            device_key = used.device_key
-        elif remember and tokens.new_device is not None:
-            device_key = self._remember_device(user, tokens)
-        state.clear_pending(self.request.session)
-        login(self.request, user)  # a new session key: the pre-login key is worthless now
-        state.store_tokens(self.request.session, user.username, tokens, device_key=device_key)
-        if used is not None:
-            messages.success(
-                self.request,
-                _("Welcome back, %(name)s. This browser is remembered, so no code was needed.")
-                % {"name": user.username},
-            )
-        else:
-            messages.success(
-                self.request, _("Welcome, %(name)s. You are signed in.") % {"name": user.username}
-            )
-        target = safe_next(self.request, next_url) or reverse(settings.LOGIN_REDIRECT_URL)
-        return self._with_cookies(Step(Kind.SIGNED_IN, url=target))
-
-    @sensitive_variables("verifier")
-    def _remember_device(self, user: User, tokens: AuthTokens) -> str:
-        new = tokens.new_device
-        assert new is not None
-        verifier = new_device_verifier(new.device_group_key, new.device_key)
-        try:
-            needs_status = self.idp.confirm_device(
-                tokens.access_token,
-                new.device_key,
-                verifier=verifier.verifier_b64,
-                salt=verifier.salt_b64,
-                device_name=devices.device_name(self.request),
-            )
-            if needs_status:
-                # User opt-in pools confirm without remembering: the user ticked the box, so remember it.
-                self.idp.update_device_status(tokens.access_token, new.device_key, remembered=True)
-        except errors.CognitoError as exc:
-            logger.warning("Could not remember the device: %s", exc.code or exc.__class__.__name__)
-            messages.warning(
-                self.request,
-                _("We could not remember this browser, so you will be asked for a code next time."),
-            )
-            return ""
-        _record_id, cookie_value = devices.remember(
-            user, new.device_key, new.device_group_key, verifier.password
-        )
-        self._cookie_change["set"] = cookie_value
-        messages.info(
-            self.request, _("This browser is now remembered: next time you only need your password.")
-        )
-        return new.device_key
-
-    def _with_cookies(self, step: Step) -> Step:
-        if self._cookie_change.get("set"):
-            step.set_device_cookie = str(self._cookie_change["set"])
-        elif self._cookie_change.get("drop"):
-            step.drop_device_cookie = True
+        if step.kind in (Kind.SIGNED_IN, Kind.STAGE):
+            self.flow.notes.insert(0, str(self.success_note))
         return step

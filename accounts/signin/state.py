@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,12 +21,27 @@ from django.contrib.sessions.backends.base import SessionBase
 
 from accounts.cognito.types import AuthTokens
 
+try:  # TEMPORARY until the shared counters land in accounts.ratelimit (wp-infra)
+    from accounts.ratelimit import first_use, hit
+except ImportError:  # pragma: no cover
+    from django.core.cache import cache
+
+    def hit(key: str, ttl: int) -> int:
+        if cache.add(key, 1, timeout=ttl):
+            return 1
+        return cache.incr(key)
+
+    def first_use(key: str, ttl: int) -> bool:
+        return cache.add(key, 1, timeout=ttl)
+
+
 PENDING_KEY = "accounts.signin.pending"
 TOKENS_KEY = "accounts.signin.tokens"
 
-# Cognito's auth-session validity is an app-client setting (3-15 minutes, 3 by default); reading it would
-# cost a DescribeUserPoolClient call, so the portal assumes the default unless told otherwise.
+# Cognito's auth-session validity is an app-client setting (3-15 minutes, 3 by default).
 DEFAULT_AUTH_SESSION_SECONDS = 180
+# How long a submitted answer counts as "still being checked" for an identical second submit.
+DOUBLE_SUBMIT_SECONDS = 15
 # Wrong codes allowed within one pending sign-in before the user is sent back to the password step.
 MAX_CODE_ATTEMPTS = 3
 
@@ -51,12 +68,28 @@ def unseal(value: str) -> str:
 
 
 def auth_session_seconds() -> int:
-    return int(getattr(settings, "COGNITO_AUTH_SESSION_SECONDS", DEFAULT_AUTH_SESSION_SECONDS))
+    """How long a challenge Session lives (seconds): the app client's AuthSessionValidity.
+
+    Read from Cognito (DescribeUserPoolClient, cached per process); Cognito's default when it cannot be
+    read, so the portal never promises more time than Cognito gives.
+    """
+    from accounts.cognito import client_description, errors
+
+    try:
+        return client_description().auth_session_seconds
+    except errors.CognitoError:
+        return DEFAULT_AUTH_SESSION_SECONDS
 
 
 @dataclass
 class PendingSignIn:
-    """A sign-in that has passed the password step and waits for the answer to one challenge."""
+    """A sign-in that has passed the password step and waits for the answer to one challenge.
+
+    ``username`` is the canonical username Cognito returned (``USER_ID_FOR_SRP`` / the challenge's
+    ``USERNAME``): every answer and its SECRET_HASH use it. ``typed_name`` is what the person typed (a
+    username in any case, an email, a preferred_username), kept for the pages and the rate limits only.
+    ``expires_at`` is epoch seconds; ``id`` names this pending sign-in in shared counters.
+    """
 
     username: str
     challenge: str
@@ -64,6 +97,8 @@ class PendingSignIn:
     expires_at: float
     next_url: str = ""
     attempts: int = 0
+    typed_name: str = ""
+    id: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     parameters: dict[str, str] = field(default_factory=dict)
     # MFA setup only: the association's Session and its key, kept until the code is verified.
     totp_session: str = ""
@@ -85,13 +120,24 @@ class PendingSignIn:
         self.totp_session = ""
         self.totp_secret = ""
 
+    @property
+    def seconds_left(self) -> int:
+        return max(0, int(self.expires_at - time.time()))
+
     def __repr__(self) -> str:  # never show the Cognito Session or a TOTP key in logs or tracebacks
         return f"PendingSignIn(username={self.username!r}, challenge={self.challenge!r})"
 
 
 def new_pending(
-    username: str, challenge: str, session: str, parameters: dict[str, str], next_url: str
+    username: str,
+    challenge: str,
+    session: str,
+    parameters: dict[str, str],
+    next_url: str,
+    *,
+    typed_name: str = "",
 ) -> PendingSignIn:
+    """A pending sign-in for ``challenge``; ``username`` must be the canonical one (see the class)."""
     return PendingSignIn(
         username=username,
         challenge=challenge,
@@ -99,7 +145,27 @@ def new_pending(
         parameters=dict(parameters),
         expires_at=time.time() + auth_session_seconds(),
         next_url=next_url,
+        typed_name=typed_name or username,
     )
+
+
+def count_wrong_code(pending: PendingSignIn) -> int:
+    """Add one wrong code to ``pending`` in the shared counter store; returns the new count.
+
+    Counted outside the session, atomically: two requests of one session racing with wrong codes cannot
+    both see "2 so far" (the session is saved whole at the end of each request, last write wins).
+    """
+    pending.attempts = hit(f"signin-wrong-codes:{pending.id}", DEFAULT_AUTH_SESSION_SECONDS * 5 + 60)
+    return pending.attempts
+
+
+def first_answer(pending: PendingSignIn, answer: Mapping[str, Any]) -> bool:
+    """True for the first submission of ``answer`` (the posted form) to this challenge, False for a
+    double submit of the same form within ``DOUBLE_SUBMIT_SECONDS``."""
+    digest = hashlib.sha256(
+        json.dumps([pending.session, sorted((k, str(v)) for k, v in answer.items())]).encode()
+    ).hexdigest()[:32]
+    return first_use(f"signin-answer:{pending.id}:{digest}", DOUBLE_SUBMIT_SECONDS)
 
 
 def load_pending(session: SessionBase) -> PendingSignIn | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
 from django.contrib import messages
@@ -16,13 +15,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts import devices, ratelimit
+from accounts import devices
 from accounts.cognito import errors, get_idp
+from accounts.flows import account, passwords
 from accounts.forms import ForgetDeviceForm, PasswordChangeForm, current_policy, password_rules
 from accounts.models import RememberedDevice
 from accounts.signin import state
 from accounts.signin.state import SessionTokens
-from accounts.views.common import cognito_trouble, render_page
+from accounts.views.common import cognito_trouble, rate_limited, render_page
 
 logger = logging.getLogger(__name__)
 
@@ -72,15 +72,11 @@ def home(request: HttpRequest) -> HttpResponse:
         if request.POST.get("action") != "sign_out_everywhere":
             messages.error(request, _("That action is not available here."))
             return redirect("accounts:home")
-        if tokens is not None:
-            try:
-                get_idp().global_sign_out(tokens.access_token)
-            except errors.CognitoUnavailable as exc:
-                cognito_trouble(request, exc)
-                return redirect("accounts:home")
-            except errors.CognitoError as exc:
-                logger.info("GlobalSignOut refused (%s); signing out here anyway.", exc.code)
-        logout(request)
+        try:
+            account.sign_out_everywhere(request=request)
+        except errors.CognitoUnavailable as exc:
+            cognito_trouble(request, exc)
+            return redirect("accounts:home")
         messages.success(request, _("You are signed out on every device and browser."))
         return redirect("accounts:login")
     context: dict = {"cognito_user": None, "attributes": []}
@@ -97,20 +93,8 @@ def home(request: HttpRequest) -> HttpResponse:
         else:
             context["cognito_user"] = cognito_user
             context["attributes"] = attribute_rows(cognito_user.attributes)
-    context["remembered_here"] = (
-        bool(devices.cookie_record_id(request))
-        and RememberedDevice.objects.filter(pk=devices.cookie_record_id(request), user=request.user).exists()
-    )
+    context["remembered_here"] = bool(devices.cookie_record_id(request, request.user))
     return render_page(request, "accounts/home.html", context, status=status)
-
-
-def _this_browser_key(request: HttpRequest, tokens: SessionTokens | None) -> str:
-    record = RememberedDevice.objects.filter(
-        pk=devices.cookie_record_id(request) or None, user=request.user
-    ).first()
-    if record is not None:
-        return record.device_key
-    return tokens.device_key if tokens else ""
 
 
 @never_cache
@@ -120,46 +104,45 @@ def devices_view(request: HttpRequest) -> HttpResponse:
     tokens = _tokens(request)
     if tokens is None:
         return _session_over(request)
-    idp = get_idp()
-    this_browser = _this_browser_key(request, tokens)
     if request.method == "POST":
         form = ForgetDeviceForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choose a device to forget."))
             return redirect("accounts:devices")
         try:
-            if form.cleaned_data["all"]:
-                keys = [device.key for device in idp.all_devices(access_token=tokens.access_token)]
-            else:
-                keys = [form.cleaned_data["device_key"]]
-            for key in keys:
-                # The access token limits ForgetDevice to this user's own devices; gone already is fine.
-                with contextlib.suppress(errors.ResourceNotFound):
-                    idp.forget_device(tokens.access_token, key)
+            forgotten = account.forget_devices(
+                request=request,
+                device_key=form.cleaned_data["device_key"],
+                everything=form.cleaned_data["all"],
+            )
+        except account.NotYourDevice:
+            messages.error(request, _("That device is not one of yours, or it is already forgotten."))
+            return redirect("accounts:devices")
         except errors.NotAuthorized:
             return _session_over(request)
         except errors.CognitoError as exc:
             cognito_trouble(request, exc)
             return redirect("accounts:devices")
-        RememberedDevice.objects.filter(user=request.user, device_key__in=keys).delete()
-        response = redirect("accounts:devices")
-        if this_browser and this_browser in keys:
-            devices.delete_cookie(response)
+        response = devices.apply_cookie(request, redirect("accounts:devices"), forgotten.cookie)
+        if forgotten.this_browser:
             messages.info(request, _("This browser is no longer remembered: next time you will need a code."))
-        if len(keys) == 1:
+        if len(forgotten.keys) == 1:
             messages.success(request, _("The device is forgotten."))
         else:
-            messages.success(request, _("All your devices are forgotten (%(count)d).") % {"count": len(keys)})
+            messages.success(
+                request, _("All your devices are forgotten (%(count)d).") % {"count": len(forgotten.keys)}
+            )
         return response
     rows = []
     status = 200
     try:
-        cognito_devices = idp.all_devices(access_token=tokens.access_token)
+        cognito_devices = get_idp().all_devices(access_token=tokens.access_token)
     except errors.NotAuthorized:
         return _session_over(request)
     except errors.CognitoError as exc:
         status = cognito_trouble(request, exc)
         cognito_devices = []
+    this_browser = account.this_browser_device_key(request)
     remembered_keys = set(
         RememberedDevice.objects.filter(user=request.user).values_list("device_key", flat=True)
     )
@@ -183,36 +166,54 @@ def devices_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("password_change", username=lambda request: request.user.get_username())
 def password_change(request: HttpRequest) -> HttpResponse:
     tokens = _tokens(request)
     if tokens is None:
         return _session_over(request)
     policy = current_policy()
-    form = PasswordChangeForm(request.POST or None, policy=policy)
+    form = PasswordChangeForm(
+        request.POST or None,
+        policy=policy,
+        names={
+            "username": request.user.get_username(),
+            "email": request.user.email,
+            "preferred_username": request.user.preferred_username,
+        },
+    )
     status = 200
-    if request.method == "POST":
-        limiter = ratelimit.RateLimiter(request, "password_change", request.user.get_username())
-        blocked = limiter.check()
-        if blocked:
-            return ratelimit.too_many_requests(request, blocked)
-        if form.is_valid():
-            try:
-                get_idp().change_password(
-                    tokens.access_token, form.cleaned_data["old_password"], form.cleaned_data["new_password1"]
-                )
-            except errors.NotAuthorized:
-                limiter.failed()
-                form.add_error("old_password", _("Your current password is not correct."))
-            except errors.InvalidPassword as exc:
-                form.add_error("new_password1", exc.user_message)
-            except errors.LimitExceeded as exc:
-                form.add_error(None, exc.user_message)
-            except errors.CognitoError as exc:
-                status = cognito_trouble(request, exc, form)
-            else:
-                messages.success(
-                    request, _("Your password is changed. Use the new one next time you sign in.")
-                )
-                return redirect("accounts:home")
+    if request.method == "POST" and form.is_valid():
+        try:
+            ended = passwords.change_password(
+                request=request,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except errors.NotAuthorized:
+            request.limiter.failed()
+            form.add_error("old_password", _("Your current password is not correct."))
+        except errors.InvalidPassword as exc:
+            form.add_error("new_password1", exc.user_message)
+        except errors.LimitExceeded as exc:
+            form.add_error(None, exc.user_message)
+        except errors.CognitoError as exc:
+            status = cognito_trouble(request, exc, form)
+        else:
+            messages.success(request, _password_changed_message(ended))
+            return redirect("accounts:home")
     context = {"form": form, "password_rules": password_rules(policy)}
     return render_page(request, "accounts/password_change.html", context, status=status)
+
+
+def _password_changed_message(ended) -> str:
+    text = _("Your password is changed. Use the new one next time you sign in.")
+    if ended.sessions_ended:
+        text += " " + _("Your other sessions are signed out.")
+    if ended.complete:
+        text += " " + _("Remembered browsers will ask for a code again.")
+    else:
+        text += " " + _(
+            "We could not reach the sign-in service to forget your remembered browsers: "
+            "use “Forget all” on the devices page."
+        )
+    return text

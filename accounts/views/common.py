@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
@@ -10,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from accounts import ratelimit
 from accounts.cognito import errors
 
 logger = logging.getLogger(__name__)
@@ -59,3 +62,36 @@ def clear_codes(form: forms.Form) -> None:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A friendly 403 for a form sent without a valid CSRF token (stale page, blocked cookie)."""
     return render(request, "403_csrf.html", status=403)
+
+
+def rate_limited(
+    action: str,
+    *,
+    username_field: str | None = None,
+    username: Callable[[HttpRequest], str] | None = None,
+    count_when: str = "posted",
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """View decorator: the limits of ``action`` (``ratelimit.DEFAULT_LIMITS``) for POSTs.
+
+    The request gets ``request.limiter`` (a ``ratelimit.RateLimiter``) for the view to report failures
+    (``failed()``) and codes sent (``sent()``). With ``count_when="posted"`` every POST is checked and counted
+    before the view runs (429, no Cognito call, when over). With ``count_when="sent"`` the view calls
+    ``request.limiter.check()`` itself just before it calls Cognito, so typos caught by the form never count.
+    The username comes from the POST field ``username_field`` or from ``username(request)``.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST":
+                name = username(request) if username else request.POST.get(username_field or "", "")
+                request.limiter = ratelimit.RateLimiter(request, action, name)
+                if count_when == "posted":
+                    blocked = request.limiter.check()
+                    if blocked:
+                        return ratelimit.too_many_requests(request, blocked)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,44 +1,45 @@
-"""Sign-in: the password page, one page per challenge stage, and sign-out (POST only)."""
+"""Sign-in: the password page, the one generic stage page, and sign-out (a "Sign out?" page, then POST)."""
 
 from __future__ import annotations
 
+import functools
 import logging
-import urllib.parse
 from collections.abc import Callable
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts import ratelimit
 from accounts.cognito import errors, get_idp, pool_description
-from accounts.forms import LoginForm, MfaSetupForm, NewPasswordForm, TotpForm, current_policy, password_rules
+from accounts.forms import LoginForm
+from accounts.identity import sign_in_label
 from accounts.middleware import NOTICE_KEY
 from accounts.signin import state
-from accounts.signin.stages import Kind, SignInFlow, Step, safe_next
+from accounts.signin.flow import SignInFlow
+from accounts.signin.stages import STAGES, Stage
+from accounts.signin.steps import Kind, Step, safe_next
 from accounts.views.common import (
     CONFIRM_USERNAME_KEY,
     LOGIN_USERNAME_KEY,
     RESET_USERNAME_KEY,
     clear_codes,
     cognito_trouble,
+    rate_limited,
     render_page,
 )
 
 logger = logging.getLogger(__name__)
 
 
-def _follow(request: HttpRequest, step: Step) -> HttpResponse | None:
+def follow(request: HttpRequest, step: Step) -> HttpResponse | None:
     """The response for steps that leave the current page; None when the page should re-render."""
     if step.kind in (Kind.SIGNED_IN, Kind.STAGE):
         return step.apply_cookies(request, redirect(step.url))
@@ -69,10 +70,18 @@ def _follow(request: HttpRequest, step: Step) -> HttpResponse | None:
     return None
 
 
+def _pool_or_none():
+    try:
+        return pool_description()
+    except errors.CognitoError:
+        return None
+
+
 # -- the password step -----------------------------------------------------------------------------
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("login", username_field="username")
 def login_view(request: HttpRequest) -> HttpResponse:
     notice = request.session.pop(NOTICE_KEY, None)
     if notice:
@@ -82,14 +91,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
     if request.user.is_authenticated and request.method != "POST":
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    label = sign_in_label(_pool_or_none())
     if request.method != "POST":
-        form = LoginForm(initial={"username": request.session.get(LOGIN_USERNAME_KEY, ""), "next": next_url})
+        form = LoginForm(
+            initial={"username": request.session.get(LOGIN_USERNAME_KEY, ""), "next": next_url}, label=label
+        )
         return render_page(request, "accounts/login.html", {"form": form})
-    form = LoginForm(request.POST)
-    limiter = ratelimit.RateLimiter(request, "login", request.POST.get("username", ""))
-    blocked = limiter.check()
-    if blocked:
-        return ratelimit.too_many_requests(request, blocked)
+    form = LoginForm(request.POST, label=label)
     status = 200
     if form.is_valid():
         username = form.cleaned_data["username"]
@@ -101,166 +109,85 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except errors.CognitoError as exc:
             status = cognito_trouble(request, exc, form)
         else:
-            response = _follow(request, step)
+            response = follow(request, step)
             if response is not None:
                 return response
-            limiter.failed()
+            request.limiter.failed()
             form.add_error(None, step.message)
             return step.apply_cookies(request, render_page(request, "accounts/login.html", {"form": form}))
     return render_page(request, "accounts/login.html", {"form": form}, status=status)
 
 
-# -- NEW_PASSWORD_REQUIRED -------------------------------------------------------------------------
-@sensitive_post_parameters("new_password1", "new_password2")
-@never_cache
-@require_http_methods(["GET", "POST"])
-def new_password(request: HttpRequest) -> HttpResponse:
-    flow = SignInFlow(request)
-    pending = flow.pending("NEW_PASSWORD_REQUIRED")
-    if isinstance(pending, Step):
-        return _follow(request, pending) or redirect("accounts:login")
-    policy = current_policy()
-    form = NewPasswordForm(request.POST or None, policy=policy)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            step = flow.answer_new_password(pending, form.cleaned_data["new_password1"])
-        except errors.CognitoError as exc:
-            status = cognito_trouble(request, exc, form)
-        else:
-            response = _follow(request, step)
-            if response is not None:
-                if step.kind is Kind.STAGE:
-                    messages.success(request, _("Your new password is saved."))
-                return response
-            form.add_error("new_password1", step.message)
-    context = {"form": form, "password_rules": password_rules(policy), "username": pending.username}
-    return render_page(request, "accounts/new_password.html", context, status=status)
+# -- every challenge stage -------------------------------------------------------------------------
+def signin_stage_required(view: Callable[[HttpRequest, Stage], HttpResponse]) -> Callable[..., HttpResponse]:
+    """Load the pending sign-in for the URL's challenge and hand the view its ``Stage``.
 
-
-# -- MFA_SETUP -------------------------------------------------------------------------------------
-def otpauth_uri(username: str, secret: str) -> str:
-    issuer = urllib.parse.quote(settings.PORTAL_SITE_NAME, safe="")
-    account = urllib.parse.quote(username, safe="")
-    return f"otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}"
-
-
-def qr_svg(data: str) -> str:
-    """The QR code as inline SVG markup, drawn here: the key never goes to a third-party service."""
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    markup = image.to_string(encoding="unicode")
-    return markup[markup.index("<svg") :]
-
-
-def grouped(secret: str) -> str:
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def _remember_offered() -> bool:
-    try:
-        return pool_description().device_tracking
-    except errors.CognitoError:
-        return True
-
-
-def _answer_code(
-    request: HttpRequest,
-    form: TotpForm | MfaSetupForm,
-    username: str,
-    answer: Callable[..., Step],
-    pending: object,
-    signed_in_message: str = "",
-) -> tuple[HttpResponse | None, int]:
-    """Rate-limit and answer a posted TOTP code: a response when the page is left, else the status.
-
-    The form keeps its errors and loses the code it carried.
+    No pending sign-in, an expired one, or one waiting for another challenge: redirect where it belongs,
+    without calling Cognito. Model: allauth's ``login_stage_required``.
     """
-    limiter = ratelimit.RateLimiter(request, "mfa", username)
-    blocked = limiter.check()
-    if blocked:
-        return ratelimit.too_many_requests(request, blocked), 429
-    status = 200
-    if form.is_valid():
-        try:
-            step = answer(pending, form.cleaned_data["code"], remember=form.cleaned_data["remember_device"])
-        except errors.CognitoError as exc:
-            status = cognito_trouble(request, exc, form)
-        else:
-            if step.code_failed:
-                limiter.failed()
-            response = _follow(request, step)
-            if response is not None:
-                if signed_in_message and step.kind is Kind.SIGNED_IN:
-                    messages.success(request, signed_in_message)
-                return response, response.status_code
-            form.add_error("code", step.message)
-    clear_codes(form)
-    return None, status
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, challenge: str) -> HttpResponse:
+        flow = SignInFlow(request)
+        pending = flow.pending(challenge)
+        if isinstance(pending, Step):
+            return follow(request, pending) or redirect("accounts:login")
+        return view(request, STAGES[challenge](flow, pending))
+
+    return wrapper
 
 
-@sensitive_post_parameters("code")
-@never_cache  # the page shows the authenticator key: no cache may keep it
+@sensitive_post_parameters()  # every stage form carries a code or a password
+@never_cache  # the set-up page shows the authenticator key: no cache may keep it
 @require_http_methods(["GET", "POST"])
-def mfa_setup(request: HttpRequest) -> HttpResponse:
-    flow = SignInFlow(request)
-    pending = flow.pending("MFA_SETUP")
-    if isinstance(pending, Step):
-        return _follow(request, pending) or redirect("accounts:login")
-    form = MfaSetupForm(request.POST or None)
+@signin_stage_required
+def stage_view(request: HttpRequest, stage: Stage) -> HttpResponse:
+    """The page of the pending challenge: GET shows its form, POST answers Cognito."""
+    form = stage.form(request.POST if request.method == "POST" else None)
     status = 200
     try:
-        secret = flow.totp_setup(pending)
+        stage.prepare()
     except errors.NotAuthorized:
-        flow.cancel()
-        messages.warning(request, _("Your sign-in took too long and has expired. Please sign in again."))
-        return redirect("accounts:login")
+        return follow(request, stage.flow.restart()) or redirect("accounts:login")
     except errors.CognitoError as exc:
         status = cognito_trouble(request, exc)
-        return render_page(request, "accounts/mfa_setup.html", {"form": form, "secret": ""}, status=status)
+        return render_page(request, stage.template, {"form": form, "unavailable": True}, status=status)
     if request.method == "POST":
-        response, status = _answer_code(
-            request,
-            form,
-            pending.username,
-            flow.verify_totp_setup,
-            pending,
-            _("Your authenticator app is set up."),
-        )
-        if response is not None:
-            return response
-    context = {
-        "form": form,
-        "secret": grouped(secret),
-        "qr_svg": mark_safe(qr_svg(otpauth_uri(pending.username, secret))),  # noqa: S308 (our own markup)
-        "username": pending.username,
-        "site_name": settings.PORTAL_SITE_NAME,
-        "remember_offered": _remember_offered(),
-    }
-    return render_page(request, "accounts/mfa_setup.html", context, status=status)
-
-
-# -- SOFTWARE_TOKEN_MFA ----------------------------------------------------------------------------
-@sensitive_post_parameters("code")
-@never_cache
-@require_http_methods(["GET", "POST"])
-def mfa(request: HttpRequest) -> HttpResponse:
-    flow = SignInFlow(request)
-    pending = flow.pending("SOFTWARE_TOKEN_MFA")
-    if isinstance(pending, Step):
-        return _follow(request, pending) or redirect("accounts:login")
-    form = TotpForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        response, status = _answer_code(request, form, pending.username, flow.answer_totp, pending)
-        if response is not None:
-            return response
-    context = {"form": form, "username": pending.username, "remember_offered": _remember_offered()}
-    return render_page(request, "accounts/mfa.html", context, status=status)
+        limiter = ratelimit.RateLimiter(request, stage.rate_limit_action or "mfa", stage.pending.username)
+        blocked = limiter.check()
+        if blocked:
+            return ratelimit.too_many_requests(request, blocked)
+        if form.is_valid():
+            answer = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+            if not state.first_answer(stage.pending, answer):
+                # The same form sent twice (a double click): the first one is being answered. Do not
+                # touch the session here, or this request could undo the first one's sign-in.
+                messages.info(request, _("Your answer is already being checked."))
+                return redirect(request.path)
+            try:
+                step = stage.answer(form)
+            except errors.CognitoError as exc:
+                status = cognito_trouble(request, exc, form)
+            else:
+                if step.code_failed:
+                    limiter.failed()
+                response = follow(request, step)
+                if response is not None:
+                    return response
+                form.add_error(step.field, step.message)
+        clear_codes(form)
+    return render_page(request, stage.template, stage.context(form), status=status)
 
 
 # -- sign-out --------------------------------------------------------------------------------------
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """GET: a "Sign out?" page (links and prefetchers must not sign anyone out). POST: sign out."""
+    if request.method != "POST":
+        if not request.user.is_authenticated:
+            return redirect("accounts:login")
+        return render_page(request, "accounts/logout.html", {})
     tokens = state.load_tokens(request.session)
     if tokens is not None and tokens.refresh_token:
         try:
@@ -273,5 +200,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if was_signed_in:
         messages.success(request, _("You have signed out."))
     response = redirect(reverse("accounts:login"))
-    response["Clear-Site-Data"] = '"cache"'
+    # Not "cookies": that would also forget the remembered-browser cookie the person chose to keep.
+    response["Clear-Site-Data"] = '"cache", "storage"'
     return response

@@ -10,43 +10,36 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts import ratelimit
-from accounts.cognito import errors, get_idp
+from accounts.cognito import errors
+from accounts.flows import passwords
 from accounts.forms import PasswordResetConfirmForm, PasswordResetForm, current_policy, password_rules
-from accounts.models import RememberedDevice
 from accounts.views.common import (
     LOGIN_USERNAME_KEY,
     RESET_USERNAME_KEY,
     clear_codes,
     cognito_trouble,
+    rate_limited,
     render_page,
 )
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("password_reset", username_field="username")
 def password_reset(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = PasswordResetForm(initial={"username": request.session.get(RESET_USERNAME_KEY, "")})
         return render_page(request, "accounts/password_reset.html", {"form": form})
     form = PasswordResetForm(request.POST)
-    limiter = ratelimit.RateLimiter(request, "password_reset", request.POST.get("username", ""))
-    blocked = limiter.check()
-    if blocked:
-        return ratelimit.too_many_requests(request, blocked)
     status = 200
     if form.is_valid():
         username = form.cleaned_data["username"]
         try:
-            get_idp().forgot_password(username)
+            passwords.request_reset(typed_name=username)
         except errors.CognitoUnavailable as exc:
             status = cognito_trouble(request, exc, form)
-        except errors.CognitoError:
-            # Unknown user, no verified address, over quota: the same answer as success, so that this
-            # page never tells whether an account exists.
-            pass
         if status == 200:
-            limiter.sent()
+            request.limiter.sent()
             request.session[RESET_USERNAME_KEY] = username
             messages.success(
                 request,
@@ -63,6 +56,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code", "new_password1", "new_password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("password_reset_confirm", username_field="username")
 def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     policy = current_policy()
     if request.method != "POST":
@@ -75,33 +69,32 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             {"form": form, "password_rules": password_rules(policy)},
         )
     form = PasswordResetConfirmForm(request.POST, policy=policy)
-    limiter = ratelimit.RateLimiter(request, "password_reset_confirm", request.POST.get("username", ""))
-    blocked = limiter.check()
-    if blocked:
-        return ratelimit.too_many_requests(request, blocked)
     status = 200
     if form.is_valid():
         username = form.cleaned_data["username"]
         try:
-            get_idp().confirm_forgot_password(
-                username, form.cleaned_data["code"], form.cleaned_data["new_password1"]
+            ended = passwords.confirm_reset(
+                typed_name=username,
+                code=form.cleaned_data["code"],
+                new_password=form.cleaned_data["new_password1"],
             )
         except (errors.CodeMismatch, errors.ExpiredCode, errors.UserNotFound, errors.NotAuthorized):
-            limiter.failed()
+            request.limiter.failed()
             form.add_error("code", _("That code is invalid or has expired. Request a new code."))
         except errors.InvalidPassword as exc:
             form.add_error("new_password1", exc.user_message)
         except (errors.LimitExceeded, errors.TooManyFailedAttempts) as exc:
-            limiter.failed()
+            request.limiter.failed()
             form.add_error(None, exc.user_message)
         except errors.CognitoError as exc:
             status = cognito_trouble(request, exc, form)
         else:
-            # A new password ends the trust placed in remembered browsers: they must pass MFA again.
-            RememberedDevice.objects.filter(user__username=username).delete()
             request.session.pop(RESET_USERNAME_KEY, None)
             request.session[LOGIN_USERNAME_KEY] = username
-            messages.success(request, _("Your password is changed. Sign in with the new password."))
+            text = _("Your password is changed. Sign in with the new password.")
+            if ended.complete:
+                text += " " + _("You are signed out everywhere, and remembered browsers will ask for a code.")
+            messages.success(request, text)
             return redirect("accounts:login")
     clear_codes(form)
     context = {"form": form, "password_rules": password_rules(policy)}

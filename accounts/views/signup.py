@@ -1,91 +1,114 @@
-"""Sign-up, email confirmation and resending the confirmation code."""
+"""Sign-up, email confirmation and resending the confirmation code.
+
+Shaped by the pool (DESIGN §8): email-as-username pools ask for the email and a password only. Outcomes
+Cognito may have applied without answering (a timeout after sending) are read back before the person is
+told anything (``accounts.flows.signup``).
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import ratelimit
-from accounts.cognito import errors, get_idp
+from accounts.cognito import errors, pool_description
+from accounts.cognito.types import SIGN_IN_EMAIL
+from accounts.flows import signup as flow
 from accounts.forms import ConfirmForm, ResendForm, SignUpForm, current_policy, password_rules
+from accounts.identity import sign_in_label
 from accounts.views.common import (
     CONFIRM_USERNAME_KEY,
     LOGIN_USERNAME_KEY,
     clear_codes,
     cognito_trouble,
+    rate_limited,
     render_page,
 )
 
-CODE_PROBLEM = gettext_lazy("That code is not correct. Check the email, or ask for a new code below.")
+
+def reveal_existence() -> bool:
+    """``PORTAL_REVEAL_ACCOUNT_EXISTENCE``: say "taken" / "already confirmed" plainly (default: no)."""
+    return bool(getattr(settings, "PORTAL_REVEAL_ACCOUNT_EXISTENCE", False))
+
+
+def _pool():
+    try:
+        return pool_description()
+    except errors.CognitoError:
+        return None
 
 
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("signup", count_when="sent")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         messages.info(request, _("You already have an account and are signed in."))
         return redirect("accounts:home")
     policy = current_policy()
-    form = SignUpForm(request.POST or None, policy=policy)
+    pool = _pool()
+    email_is_username = pool is not None and pool.sign_in == SIGN_IN_EMAIL
+    form = SignUpForm(request.POST or None, policy=policy, email_is_username=email_is_username)
     status = 200
-    if request.method == "POST":
-        blocked = ratelimit.RateLimiter(request, "signup").check()
+    if request.method == "POST" and form.is_valid():
+        # Only submissions that reach Cognito count against the limit: typos caught above never do.
+        blocked = request.limiter.check()
         if blocked:
             return ratelimit.too_many_requests(request, blocked)
-        if form.is_valid():
-            username = form.cleaned_data["username"]
-            try:
-                result = get_idp().sign_up(
-                    username, form.cleaned_data["password1"], {"email": form.cleaned_data["email"]}
-                )
-            except errors.UsernameExists:
-                form.add_error("username", _("This username is taken. Choose another one."))
-            except errors.InvalidPassword as exc:
-                form.add_error("password1", exc.user_message)
-            except errors.InvalidParameter as exc:
-                field = "email" if "email" in exc.aws_message.lower() else None
-                if field is None and "username" in exc.aws_message.lower():
-                    field = "username"
-                form.add_error(field, _("Check this value: the sign-in service did not accept it."))
-            except errors.CognitoError as exc:
-                status = cognito_trouble(request, exc, form)
-            else:
-                if result.confirmed:  # a pre sign-up trigger confirmed the account already
-                    request.session[LOGIN_USERNAME_KEY] = username
-                    messages.success(
-                        request, _("Your account is ready. Sign in to set up your authenticator app.")
-                    )
-                    return redirect("accounts:login")
-                request.session[CONFIRM_USERNAME_KEY] = username
-                messages.success(
-                    request,
-                    _(
-                        "Your account is created. We have emailed a confirmation code to %(email)s: "
-                        "enter it below."
-                    )
-                    % {"email": form.cleaned_data["email"]},
-                )
+        name, email = form.sign_in_name, form.cleaned_data["email"]
+        try:
+            outcome = flow.sign_up(name=name, email=email, password=form.cleaned_data["password1"])
+        except errors.UsernameExists:
+            if email_is_username and not reveal_existence():
+                # Do not tell whether this address has an account: answer as for a new one.
+                request.session[CONFIRM_USERNAME_KEY] = name
+                messages.success(request, _sent_code_message(email))
                 return redirect("accounts:confirm")
-    return render_page(
-        request,
-        "accounts/signup.html",
-        {"form": form, "password_rules": password_rules(policy)},
-        status=status,
-    )
+            form.add_error(
+                "email" if email_is_username else "username",
+                _("This email address already has an account. Sign in, or reset your password.")
+                if email_is_username
+                else _("This username is taken. Choose another one."),
+            )
+        except errors.InvalidPassword as exc:
+            form.add_error("password1", exc.user_message)
+        except errors.InvalidParameter as exc:
+            field = "email" if "email" in exc.aws_message.lower() else None
+            if field is None and "username" in exc.aws_message.lower() and not email_is_username:
+                field = "username"
+            form.add_error(field, _("Check this value: the sign-in service did not accept it."))
+        except errors.CognitoError as exc:
+            status = cognito_trouble(request, exc, form)
+        else:
+            if outcome.confirmed:  # a pre sign-up trigger confirmed the account already
+                request.session[LOGIN_USERNAME_KEY] = name
+                messages.success(
+                    request, _("Your account is ready. Sign in to set up your authenticator app.")
+                )
+                return redirect("accounts:login")
+            request.session[CONFIRM_USERNAME_KEY] = name
+            messages.success(request, _sent_code_message(email))
+            return redirect("accounts:confirm")
+    context = {"form": form, "password_rules": password_rules(policy)}
+    return render_page(request, "accounts/signup.html", context, status=status)
+
+
+def _sent_code_message(email: str) -> str:
+    return _("We have emailed a confirmation code to %(email)s: enter it below.") % {"email": email}
 
 
 def _confirm_context(request: HttpRequest, form: ConfirmForm) -> dict:
     username = form["username"].value() or ""
     return {
         "form": form,
-        "resend_form": ResendForm(initial={"username": username}),
+        "resend_form": ResendForm(initial={"username": username}, label=form.fields["username"].label),
         "resend_wait": ratelimit.cooldown_remaining("resend", username),
     }
 
@@ -93,34 +116,35 @@ def _confirm_context(request: HttpRequest, form: ConfirmForm) -> dict:
 @sensitive_post_parameters("code")
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("confirm", username_field="username")
 def confirm(request: HttpRequest) -> HttpResponse:
+    label = sign_in_label(_pool())
     if request.method != "POST":
-        form = ConfirmForm(initial={"username": request.session.get(CONFIRM_USERNAME_KEY, "")})
+        form = ConfirmForm(initial={"username": request.session.get(CONFIRM_USERNAME_KEY, "")}, label=label)
         return render_page(request, "accounts/confirm.html", _confirm_context(request, form))
-    form = ConfirmForm(request.POST)
-    limiter = ratelimit.RateLimiter(request, "confirm", request.POST.get("username", ""))
-    blocked = limiter.check()
-    if blocked:
-        return ratelimit.too_many_requests(request, blocked)
+    form = ConfirmForm(request.POST, label=label)
     status = 200
     if form.is_valid():
         username = form.cleaned_data["username"]
         request.session[CONFIRM_USERNAME_KEY] = username
         try:
-            get_idp().confirm_sign_up(username, form.cleaned_data["code"])
+            flow.confirm_sign_up(name=username, code=form.cleaned_data["code"])
         except (errors.CodeMismatch, errors.UserNotFound):
-            limiter.failed()
-            form.add_error("code", CODE_PROBLEM)
+            request.limiter.failed()
+            form.add_error("code", _code_problem())
         except errors.ExpiredCode:
-            limiter.failed()
+            request.limiter.failed()
             form.add_error("code", _("That code has expired. Ask for a new code below."))
         except errors.NotAuthorized:
-            # Cognito refuses to confirm an account twice: the account is ready, so go and sign in.
-            request.session[LOGIN_USERNAME_KEY] = username
-            messages.info(request, _("Your account is already confirmed. Sign in below."))
-            return redirect("accounts:login")
+            # Cognito refuses to confirm an account twice.
+            if reveal_existence():
+                request.session[LOGIN_USERNAME_KEY] = username
+                messages.info(request, _("Your account is already confirmed. Sign in below."))
+                return redirect("accounts:login")
+            request.limiter.failed()
+            form.add_error("code", _code_problem())
         except (errors.LimitExceeded, errors.TooManyFailedAttempts) as exc:
-            limiter.failed()
+            request.limiter.failed()
             form.add_error(None, exc.user_message)
         except errors.AliasExists as exc:
             form.add_error(None, exc.user_message)
@@ -130,43 +154,45 @@ def confirm(request: HttpRequest) -> HttpResponse:
             request.session.pop(CONFIRM_USERNAME_KEY, None)
             request.session[LOGIN_USERNAME_KEY] = username
             messages.success(
-                request,
-                _("Your email address is confirmed. Sign in to finish setting up your account."),
+                request, _("Your email address is confirmed. Sign in to finish setting up your account.")
             )
             return redirect("accounts:login")
     clear_codes(form)
     return render_page(request, "accounts/confirm.html", _confirm_context(request, form), status=status)
 
 
+def _code_problem() -> str:
+    if reveal_existence():
+        return _("That code is not correct. Check the email, or ask for a new code below.")
+    return _(
+        "That code is not correct, or the account is confirmed already: check the email, ask for a new "
+        "code below, or sign in."
+    )
+
+
 @never_cache
 @require_POST
+@rate_limited("resend", username_field="username")
 def resend(request: HttpRequest) -> HttpResponse:
     form = ResendForm(request.POST)
-    limiter = ratelimit.RateLimiter(request, "resend", request.POST.get("username", ""))
-    blocked = limiter.check()
-    if blocked:
-        return ratelimit.too_many_requests(request, blocked)
     if not form.is_valid():
         messages.error(request, _("Enter your username to get a new code."))
         return redirect("accounts:confirm")
     username = form.cleaned_data["username"]
     request.session[CONFIRM_USERNAME_KEY] = username
     try:
-        get_idp().resend_confirmation_code(username)
+        flow.resend_code(name=username)
     except errors.CognitoUnavailable as exc:
-        cognito_trouble(request, exc)
-        return redirect("accounts:confirm")
-    except errors.CognitoError:
-        # Unknown, already confirmed or over Cognito's quota: the answer is the same, so that this page
-        # never tells whether an account exists.
-        pass
-    limiter.sent()
+        if not exc.outcome_unknown:
+            cognito_trouble(request, exc)
+            return redirect("accounts:confirm")
+        # It may have gone out: never send another one now (the cooldown below starts either way).
+    request.limiter.sent()
     messages.success(
         request,
         _(
             "If an unconfirmed account exists for %(username)s, we have sent a new code to its "
-            "email address. "
-            "Codes expire in 24 hours."
+            "email address. Codes expire in 24 hours."
         )
         % {"username": username},
     )

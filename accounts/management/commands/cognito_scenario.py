@@ -33,15 +33,14 @@ from accounts.management.cli import (
     yes_no,
 )
 from accounts.scenario import (
-    TOTP_PERIOD,
     LocalCodes,
     MfaSignUpScenario,
     ScenarioError,
     SignInOutcome,
     generated_identity,
-    qr_text,
-    seconds_left_in_totp_window,
 )
+from accounts.totp import TOTP_PERIOD, qr_text
+from accounts.totp import seconds_left_in_window as seconds_left_in_totp_window
 
 STEPS = 7
 ATTEMPTS = 3

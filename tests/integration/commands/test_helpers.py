@@ -9,7 +9,8 @@ import pytest
 from accounts.cognito.operator import endpoint_is_loopback
 from accounts.management.cli import Column, fit, operation_name, printable, stream_table
 from accounts.management.commands.cognito_scenario import describe_policy, group_key
-from accounts.scenario import otpauth_uri, qr_text, seconds_left_in_totp_window
+from accounts.totp import otpauth_uri, qr_text
+from accounts.totp import seconds_left_in_window as seconds_left_in_totp_window
 
 
 @pytest.mark.parametrize(

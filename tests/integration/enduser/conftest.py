@@ -16,13 +16,14 @@ SECRET_RE = re.compile(r'id="totp-secret"[^>]*>([A-Z2-7 ]+)<')
 
 @pytest.fixture
 def pool(cognito, db):
-    """The local pool, with DescribeUserPool already cached (its one call per process is not a flow's)."""
+    """The local pool, with DescribeUserPool(Client) already cached (once per process, not a flow's call)."""
     from django.core.cache import cache
 
-    from accounts.cognito import pool_description
+    from accounts.cognito import client_description, pool_description
 
     cache.clear()  # rate-limit counters and used TOTP codes must not leak between tests
     pool_description()
+    client_description()
     return cognito
 
 

@@ -142,11 +142,14 @@ def test_mfa_setup_page_is_no_store_with_an_inline_svg_qr_and_the_key(pool, clie
     assert cognito_calls["AssociateSoftwareToken"] == 1
 
 
-def test_qr_code_encodes_the_otpauth_uri_with_the_site_as_issuer(settings):
-    from accounts.views.login import otpauth_uri
+def test_qr_code_encodes_the_otpauth_uri_with_the_site_as_issuer():
+    from accounts.totp import otpauth_uri
 
-    settings.PORTAL_SITE_NAME = "Acme Portal"
-    assert otpauth_uri("ivan", "ABC") == "otpauth://totp/Acme%20Portal:ivan?secret=ABC&issuer=Acme%20Portal"
+    # One format for the web page and cognito_scenario (issue #11: it was written three times).
+    assert (
+        otpauth_uri("ABC", "ivan", "Acme Portal")
+        == "otpauth://totp/Acme%20Portal%3Aivan?secret=ABC&issuer=Acme%20Portal&period=30"
+    )
 
 
 def test_wrong_setup_code_keeps_the_same_key_and_a_right_one_then_signs_in(pool, client):
@@ -337,8 +340,15 @@ def test_signed_in_pages_need_a_finished_sign_in(pool, client, dave):
 
 
 # -- sign-out -----------------------------------------------------------------------------------------------
-def test_logout_get_is_405(pool, client):
-    assert client.get(reverse("accounts:logout")).status_code == 405
+def test_logout_get_asks_first_and_signs_nobody_out(pool, client, dave, cognito_calls):
+    assert client.get(reverse("accounts:logout")).url == reverse("accounts:login")  # nobody to sign out
+    login_post(client, "dave")
+    totp_post(client, dave, step=1)
+    cognito_calls.clear()
+    page = client.get(reverse("accounts:logout"))
+    assert page.status_code == 200 and "Sign out?" in page.content.decode()
+    assert f'action="{reverse("accounts:logout")}"' in page.content.decode()
+    assert signed_in_username(client) == "dave" and cognito_calls.total == 0
 
 
 def test_logout_revokes_the_refresh_token_and_flushes_the_session(pool, client, dave, cognito_calls):

@@ -33,11 +33,20 @@ def test_signup_makes_one_cognito_call_and_goes_to_the_confirm_page(pool, client
 
 
 def test_password_is_used_exactly_as_typed(pool, client):
-    spaced = "  " + STRONG_PASSWORD + "  "
-    assert signup(client, password1=spaced).status_code == 302
+    spaced = "Correct  Horse 42!"  # inner spaces are part of the password, never squeezed or stripped
+    assert signup(client, password1=spaced, password2=spaced).status_code == 302
     client.post(reverse("accounts:confirm"), {"username": "carol", "code": pool.last_code("carol", "signup")})
-    assert login_post(client, "carol", STRONG_PASSWORD).status_code == 200  # stripped: wrong password
+    assert login_post(client, "carol", "Correct Horse 42!").status_code == 200  # one space less: wrong
     assert login_post(client, "carol", spaced).url == reverse("accounts:mfa_setup")
+
+
+def test_password_with_blanks_at_its_edges_is_refused_before_cognito(pool, client, cognito_calls):
+    # Cognito's password pattern forbids leading and trailing blanks (issue #12 row 10): say so here.
+    spaced = "  " + STRONG_PASSWORD + "  "
+    response = signup(client, password1=spaced, password2=spaced)
+    assert response.status_code == 200
+    assert "cannot start or end with a space" in str(response.context["form"].errors["password1"])
+    assert cognito_calls.total == 0
 
 
 def test_taken_username_is_a_field_error_and_other_fields_keep_their_values(pool, client):
@@ -128,7 +137,10 @@ def test_expired_code_says_so(signed_up, client):
     assert reverse("accounts:resend") in response.content.decode()
 
 
-def test_already_confirmed_goes_straight_to_sign_in(signed_up, client):
+def test_already_confirmed_goes_straight_to_sign_in_when_existence_may_be_revealed(
+    signed_up, client, settings
+):
+    settings.PORTAL_REVEAL_ACCOUNT_EXISTENCE = True
     code = signed_up.last_code("carol", "signup")
     client.post(reverse("accounts:confirm"), {"username": "carol", "code": code})
     response = client.post(reverse("accounts:confirm"), {"username": "carol", "code": code}, follow=True)
