@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
+from . import identity
+from .attributes import attribute_map
 from .core import Ext, Request, mask_email, temporary_password
 from .errors import CognitoError, invalid, not_authorized, user_not_found
-
-FILTER = re.compile(r'^\s*([\w:]+)\s*(=|\^=)\s*"(.*)"\s*$', re.DOTALL)
-
-
-class Forward:
-    """Handler result meaning: send this request body on to moto and relay its answer untouched."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
+from .moto_adapter import PoolInfo
 
 
 def _details(email: str) -> dict[str, str]:
@@ -28,17 +20,32 @@ def _fake_details(username: Any) -> dict[str, Any]:
     return {"CodeDeliveryDetails": _details(f"{str(username)[:1] or 'u'}@e")}
 
 
+def _check_unique(pool: PoolInfo, username: str) -> None:
+    if identity.username_taken(pool, username) is not None:
+        if pool.username_attributes:
+            kind = "email" if identity.EMAIL_FORMAT.fullmatch(username) else "phone_number"
+            raise CognitoError("UsernameExistsException", f"An account with the given {kind} already exists.")
+        raise CognitoError("UsernameExistsException", "User already exists")
+
+
 def sign_up(ext: Ext, req: Request) -> dict[str, Any]:
     b = req.body
     client = ext.client(b.get("ClientId"))
     username = b.get("Username")
     ext.check_secret_hash(client, [username], b.get("SecretHash"))
     pool = ext.pool(client.pool_id)
+    identity.check_new_username(pool, username)
+    given = attribute_map(b.get("UserAttributes"))
+    if "preferred_username" in pool.alias_attributes and "preferred_username" in given:
+        # Developer guide, Aliases: "the value can be provided only when an account is confirmed".
+        raise invalid("preferred_username cannot be set at sign-up when it is a sign-in alias.")
     if isinstance(b.get("Password"), str):
         ext.check_password_policy(pool.pool_id, b["Password"])
+    _check_unique(pool, username)
     params = {k: b[k] for k in ("ClientId", "Username", "Password", "UserAttributes") if k in b}
     result = ext.call("SignUp", pool.pool_id, params)
-    user = ext.user(pool.pool_id, username)
+    # The stored username: the one given, or (UsernameAttributes pools) a generated UUID equal to the sub.
+    user = ext.user(pool.pool_id, result.get("UserSub") if pool.username_attributes else username)
     out: dict[str, Any] = {"UserConfirmed": False, "UserSub": result.get("UserSub")}
     email = user.attributes.get("email") if user else None
     if user and email and "email" in pool.auto_verified:
@@ -77,7 +84,14 @@ def confirm_sign_up(ext: Ext, req: Request) -> dict[str, Any]:
     client, user = _code_target(ext, b)
     if user.status != "UNCONFIRMED":
         raise not_authorized(f"User cannot be confirmed. Current status is {user.status}")
-    ext.check_code(ext.state.signup_codes, user.sub, b.get("ConfirmationCode"))
+    ext.check_code(ext.state.signup_codes, user.sub, b.get("ConfirmationCode"), consume=False)
+    if user.attributes.get("email"):
+        # Confirming verifies the email: in an alias pool it becomes an active alias, which must be free
+        # (AliasExistsException) unless ForceAliasCreation moves it (developer guide, Aliases).
+        pool = ext.pool(client.pool_id)
+        after = {**user.attributes, "email_verified": "true"}
+        identity.claim_aliases(ext, pool, user.sub, after, force=b.get("ForceAliasCreation") is True)
+    ext.state.signup_codes.pop(user.sub, None)
     ext.call("AdminConfirmSignUp", client.pool_id, {"UserPoolId": client.pool_id, "Username": user.username})
     if user.attributes.get("email"):
         ext.call(
@@ -213,6 +227,17 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
         raise invalid("MessageAction must be RESEND or SUPPRESS")
     password = b.get("TemporaryPassword") or temporary_password(pool.password_policy)
     ext.check_password_policy(pool.pool_id, password)
+    if action != "RESEND":
+        username = b.get("Username")
+        identity.check_new_username(pool, username)
+        _check_unique(pool, username)
+        given = attribute_map(b.get("UserAttributes"))
+        if pool.username_attributes:
+            kind = "email" if identity.EMAIL_FORMAT.fullmatch(username) else "phone_number"
+            given[kind] = username
+        # A verified email/phone (or a preferred_username) given here must be free, unless
+        # ForceAliasCreation moves it from its holder (AdminCreateUser API reference).
+        identity.claim_aliases(ext, pool, "", given, force=b.get("ForceAliasCreation") is True)
     if action == "RESEND":
         user = ext.user(pool.pool_id, b.get("Username"))
         if user is None:
@@ -227,7 +252,7 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
         data = ext.call("AdminGetUser", pool.pool_id, {"UserPoolId": pool.pool_id, "Username": user.username})
         result: dict[str, Any] = {"User": _user_type(data)}
     else:
-        params = {k: v for k, v in b.items() if k != "MessageAction"}
+        params = {k: v for k, v in b.items() if k not in ("MessageAction", "ForceAliasCreation")}
         params["TemporaryPassword"] = password
         result = ext.call("AdminCreateUser", pool.pool_id, params)
         user = ext.user(pool.pool_id, result["User"]["Username"])
@@ -243,26 +268,6 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
     return result
 
 
-def list_users(ext: Ext, req: Request) -> Forward:
-    b = req.body
-    limit = b.get("Limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 60):
-        raise invalid(
-            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
-            "Member must have value less than or equal to 60"
-        )
-    filt = b.get("Filter")
-    match = FILTER.match(filt) if isinstance(filt, str) else None
-    if match:
-        name, op, value = match.groups()
-        # Cognito unescapes \" and \\ in the literal; moto compares it raw (its greedy ".*" copes).
-        value = re.sub(r"\\(.)", r"\1", value)
-        if name == "cognito:user_status":
-            value = value.upper()  # Cognito matches the status case-insensitively; moto's are upper case
-        b["Filter"] = f'{name} {op} "{value}"'
-    return Forward(json.dumps(b).encode())
-
-
 OPERATIONS = {
     "SignUp": sign_up,
     "ConfirmSignUp": confirm_sign_up,
@@ -272,5 +277,4 @@ OPERATIONS = {
     "AdminResetUserPassword": admin_reset_user_password,
     "AdminConfirmSignUp": admin_confirm_sign_up,
     "AdminCreateUser": admin_create_user,
-    "ListUsers": list_users,
 }

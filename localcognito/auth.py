@@ -12,6 +12,7 @@ from . import moto_adapter as moto
 from .core import AuthSession, Ext, Request
 from .errors import CognitoError, device_not_found, invalid, not_authorized, user_not_found
 from .mfa import check_code
+from .tokens import fix_tokens
 
 FLOW_PERMISSION = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
@@ -201,7 +202,11 @@ class SignIn:
             device and device.remembered and (pool.device_config or {}).get("ChallengeRequiredOnNewDevice")
         )
         if device and not session.device_done and (session.mfa_done or not mfa_needed or skips_mfa):
-            return self.challenge(session, "DEVICE_SRP_AUTH", {"USERNAME": session.username})
+            return self.challenge(
+                session,
+                "DEVICE_SRP_AUTH",
+                {"USERNAME": session.username, "USER_ID_FOR_SRP": session.username},
+            )
         if mfa_needed and not session.mfa_done and not (skips_mfa and session.device_done):
             if has_totp:
                 return self.challenge(session, "SOFTWARE_TOKEN_MFA", {"USER_ID_FOR_SRP": session.username})
@@ -229,6 +234,7 @@ class SignIn:
         tokens = result.get("AuthenticationResult")
         if not tokens:
             raise CognitoError("InternalErrorException", f"moto answered {result.get('ChallengeName')}", 500)
+        fix_tokens(self.ext.client(session.client_id), user, tokens)
         if pool.device_config and not session.device_key:
             device = devices.new_device(self.ext, session.pool_id, session.sub)
             device.last_ip = session.ip
@@ -369,6 +375,7 @@ class SignIn:
                 "SALT": (device.salt or b"").hex(),
                 "SECRET_BLOCK": session.srp.secret_block_b64,
                 "USERNAME": session.username,
+                "USER_ID_FOR_SRP": session.username,
             },
         )
 
@@ -419,7 +426,10 @@ class SignIn:
                 "AuthParameters": {"REFRESH_TOKEN": token},
             },
         )
-        return {"ChallengeParameters": {}, "AuthenticationResult": result["AuthenticationResult"]}
+        return {
+            "ChallengeParameters": {},
+            "AuthenticationResult": fix_tokens(client, user, result["AuthenticationResult"]),
+        }
 
 
 def revoke_token(ext: Ext, req: Request) -> dict[str, Any]:

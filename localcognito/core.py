@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import identity
 from . import moto_adapter as moto
 from .errors import CognitoError, invalid, not_authorized, not_found, user_not_found
 from .outbox import Outbox
@@ -183,7 +184,14 @@ class Ext:
         return client
 
     def user(self, pool_id: str, username: Any) -> moto.UserInfo | None:
-        return moto.user_info(pool_id, username) if isinstance(username, str) else None
+        """The user a Username parameter names: username, email/phone, verified alias or sub (identity)."""
+        if not isinstance(username, str) or not username:
+            return None
+        exact = moto.user_info(pool_id, username)  # the common case: the canonical username
+        if exact is not None:
+            return exact
+        pool = moto.pool_info(pool_id)
+        return identity.resolve(pool, username) if pool is not None else None
 
     def admin_user(self, body: dict[str, Any]) -> moto.UserInfo:
         pool = self.pool(body.get("UserPoolId"))
@@ -235,8 +243,12 @@ class Ext:
         store[key] = Code(value, self.now() + ttl)
         return value
 
-    def check_code(self, store: dict[str, Code], key: str, given: Any) -> None:
-        """Raise the Cognito error for a wrong, expired or over-tried code; consume it when right."""
+    def check_code(self, store: dict[str, Code], key: str, given: Any, *, consume: bool = True) -> None:
+        """Raise the Cognito error for a wrong, expired or over-tried code; consume it when right.
+
+        ``consume=False`` leaves a right code in place (for a step that may still fail, such as an
+        AliasExistsException that the caller answers by retrying with ForceAliasCreation).
+        """
         code = store.get(key)
         if code is None or code.expires <= self.now():
             store.pop(key, None)
@@ -254,7 +266,8 @@ class Ext:
             raise CognitoError(
                 "CodeMismatchException", "Invalid verification code provided, please try again."
             )
-        del store[key]
+        if consume:
+            del store[key]
 
     def check_password_policy(self, pool_id: str, password: Any) -> None:
         if not isinstance(password, str) or not password:

@@ -150,9 +150,8 @@ def get_user(ext: Ext, req: Request) -> dict[str, Any]:
 
 
 def admin_get_user(ext: Ext, req: Request) -> dict[str, Any]:
-    b = req.body
-    pool = ext.pool(b.get("UserPoolId"))
-    data = ext.call("AdminGetUser", pool.pool_id, {"UserPoolId": pool.pool_id, "Username": b.get("Username")})
+    user = ext.admin_user(req.body)
+    data = ext.call("AdminGetUser", user.pool_id, {"UserPoolId": user.pool_id, "Username": user.username})
     return with_mfa_settings(ext, data)
 
 

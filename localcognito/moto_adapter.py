@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import jwt
-from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatus, cognitoidp_backends
+from joserfc import jwt as joserfc_jwt
+from moto.cognitoidp.models import (
+    CognitoIdpUser,
+    CognitoIdpUserPool,
+    CognitoIdpUserPoolAttribute,
+    UserStatus,
+    cognitoidp_backends,
+)
 from moto.core import DEFAULT_ACCOUNT_ID
 
 # Cognito's default ExplicitAuthFlows when a client is created without any.
@@ -24,6 +32,9 @@ class ClientInfo:
     auth_flows: tuple[str, ...]
     prevent_user_existence_errors: bool
     token_revocation: bool
+    read_attributes: tuple[str, ...] | None  # None: the client may read every attribute (Cognito's default)
+    write_attributes: tuple[str, ...] | None
+    auth_session_minutes: int  # AuthSessionValidity, 3-15 (Cognito's default 3)
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,9 @@ class PoolInfo:
     password_policy: dict[str, Any]
     required_attributes: tuple[str, ...]
     client_ids: tuple[str, ...]
+    username_attributes: tuple[str, ...] = ()  # UsernameAttributes: email / phone_number *as* the username
+    alias_attributes: tuple[str, ...] = ()  # AliasAttributes: email / phone_number / preferred_username
+    case_sensitive: bool = True  # UsernameConfiguration.CaseSensitive (Cognito's default when unset)
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,10 @@ def _pool(pool_id: str) -> CognitoIdpUserPool | None:
     return None
 
 
+def _optional_tuple(value: Any) -> tuple[str, ...] | None:
+    return tuple(value) if value else None
+
+
 def client_info(client_id: str) -> ClientInfo | None:
     for pool in _pools():
         client = pool.clients.get(client_id)
@@ -81,6 +99,9 @@ def client_info(client_id: str) -> ClientInfo | None:
                 auth_flows=tuple(cfg.get("ExplicitAuthFlows") or DEFAULT_AUTH_FLOWS),
                 prevent_user_existence_errors=cfg.get("PreventUserExistenceErrors") == "ENABLED",
                 token_revocation=bool(cfg.get("EnableTokenRevocation", True)),
+                read_attributes=_optional_tuple(cfg.get("ReadAttributes")),
+                write_attributes=_optional_tuple(cfg.get("WriteAttributes")),
+                auth_session_minutes=int(cfg.get("AuthSessionValidity") or 3),
             )
     return None
 
@@ -102,6 +123,9 @@ def pool_info(pool_id: str) -> PoolInfo | None:
         password_policy=dict((cfg.get("Policies") or {}).get("PasswordPolicy") or {}),
         required_attributes=required,
         client_ids=tuple(pool.clients),
+        username_attributes=tuple(cfg.get("UsernameAttributes") or ()),
+        alias_attributes=tuple(cfg.get("AliasAttributes") or ()),
+        case_sensitive=bool((cfg.get("UsernameConfiguration") or {}).get("CaseSensitive", True)),
     )
 
 
@@ -123,12 +147,55 @@ def _user_info(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> UserInfo:
 
 
 def user_info(pool_id: str, username: str) -> UserInfo | None:
-    """Look a user up by username or (for alias pools) email/phone, as moto's own operations do."""
+    """The user whose stored username is exactly ``username`` (no alias, case or sub rule: see identity)."""
     pool = _pool(pool_id)
-    if pool is None or not username:
-        return None
-    user = pool._get_user(username)
+    user = pool.users.get(username) if pool is not None and username else None
     return _user_info(pool, user) if user is not None else None
+
+
+class UserRow(NamedTuple):
+    """One user as ListUsers needs it; ``attributes`` is moto's own dict (read it only)."""
+
+    username: str
+    sub: str
+    status: str
+    enabled: bool
+    attributes: dict[str, str]
+    created: float  # epoch seconds
+    modified: float
+
+
+def _epoch(value: datetime) -> float:
+    # moto keeps naive UTC datetimes.
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+def user_rows(pool_id: str) -> list[UserRow]:
+    """Every user of the pool in moto's (creation) order, for ListUsers; [] for an unknown pool."""
+    pool = _pool(pool_id)
+    if pool is None:
+        return []
+    return [
+        UserRow(
+            user.username,
+            user.id,
+            user.status.value if isinstance(user.status, UserStatus) else str(user.status),
+            bool(user.enabled),
+            user.attribute_lookup,
+            _epoch(user.create_date),
+            _epoch(user.last_modified_date),
+        )
+        for user in list(pool.users.values())
+    ]
+
+
+def user_records(pool_id: str) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Every user of the pool as (username, sub, attributes); the dicts are moto's own: read them only."""
+    pool = _pool(pool_id)
+    if pool is None:
+        return
+    for user in list(pool.users.values()):
+        yield user.username, user.id, user.attribute_lookup
 
 
 def access_token_owner(token: str) -> UserInfo | None:
@@ -166,6 +233,31 @@ def revoke_refresh_token(pool_id: str, token: str, origin_jti: str | None) -> No
             continue
         if claims.get("origin_jti") in (jti, origin_jti):
             pool.access_tokens.pop(access_token, None)
+
+
+def reissue_id_token(pool_id: str, token: str, claims: dict[str, Any], remove: Iterable[str]) -> str:
+    """Write: re-sign a moto ID token with ``claims`` set and ``remove`` dropped, keeping moto's record.
+
+    Same key (the pool's, as served by its JWKS) and header; moto's ``id_tokens`` entry moves to the
+    new string so everything that looks tokens up keeps working.
+    """
+    pool = _pool(pool_id)
+    if pool is None:
+        return token
+    payload = jwt.decode(token, options={"verify_signature": False})
+    for name in remove:
+        payload.pop(name, None)
+    payload.update(claims)
+    new = joserfc_jwt.encode({"kid": "dummy", "alg": "RS256"}, payload, pool.json_web_key)
+    entry = pool.id_tokens.pop(token, None)
+    if entry is not None:
+        pool.id_tokens[new] = entry
+    return new
+
+
+def standard_attributes() -> tuple[str, ...]:
+    """The standard attribute names of a Cognito user pool schema (sub, email, preferred_username ...)."""
+    return tuple(CognitoIdpUserPoolAttribute.STANDARD_SCHEMA)
 
 
 def bulk_create_users(pool_id: str, users: list[tuple[str, str, list[dict[str, str]]]]) -> None:

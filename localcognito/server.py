@@ -19,18 +19,20 @@ from urllib.parse import parse_qs
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import accounts, auth, devices, mfa
+from . import accounts, attributes, auth, devices, identity, mfa, users
 from . import moto_adapter as moto
-from .accounts import Forward
 from .core import Ext, Request, Settings
 from .errors import CognitoError
 from .faults import Fault, Faults, parse_fault
-from .wire import TARGET_PREFIX, MotoWire
+from .wire import TARGET_PREFIX, Forward, MotoWire
 
 log = logging.getLogger("localcognito")
 Handler = Callable[[Ext, Request], Any]
 HANDLERS: dict[str, Handler] = {
+    **identity.OPERATIONS,
     **accounts.OPERATIONS,
+    **users.OPERATIONS,
+    **attributes.OPERATIONS,
     **auth.OPERATIONS,
     **mfa.OPERATIONS,
     **devices.OPERATIONS,

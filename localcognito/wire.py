@@ -14,6 +14,13 @@ TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+class Forward:
+    """Handler result meaning: send this request body on to moto and relay its answer untouched."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+
 class MotoWire:
     """Calls moto through WSGI (no socket), signed so moto routes to cognito-idp in the right region."""
 

@@ -23,9 +23,10 @@ import pytest
 from botocore.config import Config
 from pycognito.aws_srp import generate_hash_device
 
-from accounts.cognito.bootstrap import PoolSettings
+from accounts.cognito.bootstrap import PoolSettings, described_shape
 from localcognito.core import Settings
 from localcognito.server import LocalCognitoServer
+from tests.pools import SHAPE_MATRIX
 
 PASSWORD = "Correct-Horse-42!"
 AWS_POOL = os.environ.get("COGNITO_TEST_USER_POOL_ID", "")
@@ -212,27 +213,53 @@ def target(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def aws_pool(shape: str) -> tuple[str, str, str]:
+    """(pool id, client id, client secret) of the real pool configured for ``shape``; skips when unset.
+
+    "default" (username + email/preferred_username aliases, case-insensitive, secret client) is
+    COGNITO_TEST_USER_POOL_ID / _CLIENT_ID / _CLIENT_SECRET; "public" is the same pool with
+    COGNITO_TEST_PUBLIC_CLIENT_ID; the other shapes of tests.pools.POOL_SHAPES read
+    COGNITO_TEST_<SHAPE>_POOL_ID / _CLIENT_ID / _CLIENT_SECRET (SHAPE upper-cased, "-" as "_"),
+    e.g. COGNITO_TEST_EMAIL_POOL_ID for "email" and COGNITO_TEST_USERNAME_CS_POOL_ID for "username-cs".
+    """
+    if shape == "default":
+        return AWS_POOL, AWS_CLIENT, os.environ.get("COGNITO_TEST_CLIENT_SECRET", "")
+    if shape == "public":
+        if not os.environ.get("COGNITO_TEST_PUBLIC_CLIENT_ID"):
+            pytest.skip("set COGNITO_TEST_PUBLIC_CLIENT_ID for the public-client variant on a real pool")
+        return AWS_POOL, os.environ["COGNITO_TEST_PUBLIC_CLIENT_ID"], ""
+    prefix = "COGNITO_TEST_" + shape.upper().replace("-", "_")
+    pool_id, client_id = os.environ.get(prefix + "_POOL_ID", ""), os.environ.get(prefix + "_CLIENT_ID", "")
+    if not (pool_id and client_id):
+        pytest.skip(f"real-pool run of the {shape!r} shape not configured: set {prefix}_POOL_ID, _CLIENT_ID")
+    return pool_id, client_id, os.environ.get(prefix + "_CLIENT_SECRET", "")
+
+
 @pytest.fixture
 def cog(
     request: pytest.FixtureRequest, target: str, lc_server: LocalCognitoServer, pool_factory: Any
 ) -> Iterator[Cog]:
-    """A fresh pool (local) or the real pool (aws). Indirect param: "secret" (default) or "public"."""
-    mode = getattr(request, "param", "secret")
+    """A fresh pool (local) or the real pool (aws).
+
+    Indirect param: a pool shape of tests.pools.POOL_SHAPES ("default", "username-cs", "email",
+    "public"); "secret" is another name for "default".
+    """
+    shape = getattr(request, "param", "default")
+    shape = "default" if shape == "secret" else shape
     if target == "aws":
-        if mode == "public" and not os.environ.get("COGNITO_TEST_PUBLIC_CLIENT_ID"):
-            pytest.skip("set COGNITO_TEST_PUBLIC_CLIENT_ID for the public-client variant on a real pool")
-        region = AWS_POOL.split("_", 1)[0]
-        client_id = os.environ["COGNITO_TEST_PUBLIC_CLIENT_ID"] if mode == "public" else AWS_CLIENT
-        secret = "" if mode == "public" else os.environ.get("COGNITO_TEST_CLIENT_SECRET", "")
-        ctx = Cog("aws", boto(None, region), PoolSettings(AWS_POOL, client_id, secret, region))
+        pool_id, client_id, secret = aws_pool(shape)
+        region = pool_id.split("_", 1)[0]
+        idp = boto(None, region)
+        sign_in, case_sensitive = described_shape(idp.describe_user_pool(UserPoolId=pool_id)["UserPool"])
+        ctx = Cog("aws", idp, PoolSettings(pool_id, client_id, secret, region, sign_in, case_sensitive))
         yield ctx
         for username in ctx.created:
             with contextlib.suppress(ctx.idp.exceptions.UserNotFoundException):
-                ctx.idp.admin_delete_user(UserPoolId=AWS_POOL, Username=username)
+                ctx.idp.admin_delete_user(UserPoolId=pool_id, Username=username)
         return
     lc_server.settings = Settings()
     lc_server.clock = time.time
-    pool = pool_factory.fresh("default" if mode == "secret" else "public")
+    pool = pool_factory.fresh(shape)
     yield Cog("local", pool_factory.admin, pool, lc_server)
     lc_server.settings = Settings()
     lc_server.clock = time.time
@@ -251,3 +278,5 @@ def error_code(excinfo: pytest.ExceptionInfo[Any]) -> str:
 
 
 BOTH = pytest.mark.parametrize("cog", ["secret", "public"], indirect=True)
+# Every common pool shape (tests.pools.SHAPE_MATRIX): default, username-cs, email, public.
+SHAPES = pytest.mark.parametrize("cog", SHAPE_MATRIX, indirect=True)
