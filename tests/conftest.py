@@ -68,6 +68,17 @@ class LocalPool:
     def last_code(self, username: str, kind: str | None = None) -> str:
         return self.last_message(username, kind)["code"]
 
+    def last_code_to(self, destination: str, kind: str | None = None) -> str:
+        """The newest code sent to ``destination`` (an email address), whatever the username is."""
+        for message in reversed(self.outbox()):
+            if message["destination"].lower() == destination.lower() and kind in (None, message["kind"]):
+                return message["code"]
+        raise AssertionError(f"no {kind or 'message'} to {destination} in the outbox")
+
+    @property
+    def email_is_username(self) -> bool:
+        return self.settings.sign_in == "email"
+
     def create_user(
         self,
         username: str,
@@ -77,15 +88,20 @@ class LocalPool:
         groups: tuple[str, ...] = (),
         attributes: dict[str, str] | None = None,
         enabled: bool = True,
-    ) -> None:
-        """A CONFIRMED user with a permanent password and a verified email (no TOTP yet)."""
+    ) -> str:
+        """A CONFIRMED user with a permanent password and a verified email (no TOTP yet).
+
+        In an email-as-username pool the user is created with the email as its sign-in name, and
+        ``username`` is returned mapped to the canonical (generated) username; returns that username.
+        """
         attrs = {"email": email or f"{username}@example.com", "email_verified": "true", **(attributes or {})}
-        self.admin.admin_create_user(
+        created = self.admin.admin_create_user(
             UserPoolId=self.pool_id,
-            Username=username,
+            Username=attrs["email"] if self.email_is_username else username,
             UserAttributes=[{"Name": k, "Value": v} for k, v in attrs.items()],
             MessageAction="SUPPRESS",
-        )
+        )["User"]
+        username = created["Username"]
         self.admin.admin_set_user_password(
             UserPoolId=self.pool_id, Username=username, Password=password, Permanent=True
         )
@@ -93,6 +109,7 @@ class LocalPool:
             self.admin.admin_add_user_to_group(UserPoolId=self.pool_id, Username=username, GroupName=group)
         if not enabled:
             self.admin.admin_disable_user(UserPoolId=self.pool_id, Username=username)
+        return username
 
     def enrol_totp(self, username: str, password: str = STRONG_PASSWORD) -> str:
         """Run MFA_SETUP for the user through the API; returns the TOTP secret."""
