@@ -19,10 +19,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SignedUp:
-    """A created account: ``confirmed`` when a pre sign-up trigger confirmed it already."""
+    """The outcome of a sign-up: ``confirmed`` when a pre sign-up trigger confirmed the account already;
+    ``unknown`` when Cognito's answer was lost and reading back could not tell whether it was created
+    (it may still be processed: the person is told to watch for the code)."""
 
-    confirmed: bool
+    confirmed: bool = False
     read_back: bool = False  # the answer was lost and the account was found by reading it back
+    unknown: bool = False
 
 
 @sensitive_variables("password")
@@ -39,15 +42,22 @@ def sign_up(*, name: str, email: str, password: str) -> SignedUp:
     except errors.CognitoUnavailable as exc:
         if not exc.outcome_unknown:
             raise
-        try:
-            found = idp.admin_get_user(name)
-        except errors.CognitoError:
-            raise exc from None
-        if found.status == "UNCONFIRMED" and found.email and _same_email(found.email, email):
+        if waiting_for_confirmation(name=name, email=email):
             logger.info("SignUp answer lost, but the account exists: reporting it as created.")
-            return SignedUp(confirmed=False, read_back=True)
-        raise exc from None
+            return SignedUp(read_back=True)
+        logger.info("SignUp answer lost and the account is not there (yet): outcome unknown.")
+        return SignedUp(unknown=True)
     return SignedUp(confirmed=result.confirmed)
+
+
+def waiting_for_confirmation(*, name: str, email: str) -> bool:
+    """True when ``name`` is an UNCONFIRMED account with this email (AdminGetUser): a sign-up that
+    already happened, e.g. one whose answer was lost. False when not, or when Cognito cannot say."""
+    try:
+        found = get_idp().admin_get_user(name)
+    except errors.CognitoError:
+        return False
+    return found.status == "UNCONFIRMED" and bool(found.email) and _same_email(found.email, email)
 
 
 def _same_email(first: str, second: str) -> bool:

@@ -66,6 +66,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         try:
             outcome = flow.sign_up(name=name, email=email, password=form.cleaned_data["password1"])
         except errors.UsernameExists:
+            if flow.waiting_for_confirmation(name=name, email=email):
+                # The same person again (e.g. after a lost answer): carry on with the confirmation.
+                request.session[CONFIRM_USERNAME_KEY] = name
+                messages.info(
+                    request, _("This account is waiting for its confirmation code: enter it below.")
+                )
+                return redirect("accounts:confirm")
             if email_is_username and not reveal_existence():
                 # Do not tell whether this address has an account: answer as for a new one.
                 request.session[CONFIRM_USERNAME_KEY] = name
@@ -87,6 +94,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         except errors.CognitoError as exc:
             status = cognito_trouble(request, exc, form)
         else:
+            if outcome.unknown:
+                request.session[CONFIRM_USERNAME_KEY] = name
+                messages.warning(
+                    request,
+                    _(
+                        "The sign-in service did not answer in time, so we cannot tell yet whether your "
+                        "account was created. If a code reaches %(email)s in the next few minutes, enter it "
+                        "below; if none comes, sign up again."
+                    )
+                    % {"email": email},
+                )
+                return redirect("accounts:confirm")
             if outcome.confirmed:  # a pre sign-up trigger confirmed the account already
                 request.session[LOGIN_USERNAME_KEY] = name
                 messages.success(
