@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, filters
 from accounts.cognito.idp import CognitoIdentityProvider
-from accounts.cognito.operator import read_local_outbox
+from accounts.cognito.outbox import read_local_outbox
 from accounts.cognito.srp import DeviceSrpClient, new_device_verifier
 from accounts.cognito.types import (
     AuthTokens,

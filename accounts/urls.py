@@ -3,7 +3,7 @@
 from django.urls import path
 
 from accounts.signin.stages import STAGES
-from accounts.views import account, login, password, signup
+from accounts.views import account, password, signin, signup
 
 app_name = "accounts"
 
@@ -12,14 +12,14 @@ urlpatterns = [
     path("signup/", signup.signup, name="signup"),
     path("confirm/", signup.confirm, name="confirm"),
     path("confirm/resend/", signup.resend, name="resend"),
-    path("login/", login.login_view, name="login"),
+    path("login/", signin.sign_in_view, name="sign_in"),
     # One page per registered challenge stage (accounts.signin.stages): login/new-password/,
     # login/mfa-setup/, login/mfa/ …, all served by the one generic stage view.
     *(
-        path(stage.path, login.stage_view, {"challenge": challenge}, name=stage.url_name)
+        path(stage.path, signin.stage_view, {"challenge": challenge}, name=stage.url_name)
         for challenge, stage in STAGES.items()
     ),
-    path("logout/", login.logout_view, name="logout"),
+    path("logout/", signin.sign_out_view, name="sign_out"),
     path("devices/", account.devices_view, name="devices"),
     path("password/reset/", password.password_reset, name="password_reset"),
     path("password/reset/confirm/", password.password_reset_confirm, name="password_reset_confirm"),

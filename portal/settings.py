@@ -105,9 +105,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.CognitoBackend"]
 AUTH_PASSWORD_VALIDATORS: list[dict] = []  # passwords are Cognito's business (pool password policy)
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "accounts:home"
-LOGOUT_REDIRECT_URL = "accounts:login"
+LOGOUT_REDIRECT_URL = "accounts:sign_in"
 
 COGNITO_USER_POOL_ID = env.str("COGNITO_USER_POOL_ID", default="")
 COGNITO_CLIENT_ID = env.str("COGNITO_CLIENT_ID", default="")

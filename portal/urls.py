@@ -11,6 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     # Local mode only (the mailbox answers 404 unless LOCAL_COGNITO is on).
-    path("local/", include("accounts.local.urls")),
+    path("local/", include("accounts.mailbox.urls")),
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),
 ]

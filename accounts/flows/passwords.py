@@ -37,11 +37,14 @@ def change_password(*, request: HttpRequest, old_password: str, new_password: st
 
 def request_reset(*, typed_name: str) -> None:
     """ForgotPassword. Every refusal except an outage is swallowed, so that the page answers the same
-    for known and unknown accounts. Raises ``CognitoUnavailable`` only."""
+    for known and unknown accounts; so is an outage after which the code may have gone out (the page's
+    cooldown then stops a second code). Raises ``CognitoUnavailable`` only when nothing was sent."""
     try:
         get_idp().forgot_password(typed_name)
-    except errors.CognitoUnavailable:
-        raise
+    except errors.CognitoUnavailable as exc:
+        if not exc.outcome_unknown:
+            raise
+        logger.info("ForgotPassword answer lost: the code may have been sent; not sending another.")
     except errors.CognitoError as exc:
         logger.info("ForgotPassword refused (%s); answering as if a code was sent.", exc.code)
 

@@ -1,7 +1,7 @@
 """One stage per Cognito challenge that needs a page, in a registry keyed by challenge name (DESIGN §9).
 
 A stage knows its challenge, URL, form, template and how the form becomes ChallengeResponses; the one
-generic view (``accounts.views.login.stage_view``) loads the pending sign-in, asks the stage, and renders.
+generic view (``accounts.views.signin.stage_view``) loads the pending sign-in, asks the stage, and renders.
 Model: django-allauth's ``LoginStage`` / ``login_stage_required``.
 
 Adding a code-type challenge (EMAIL_OTP, SMS_MFA) is one ``CodeStage`` subclass plus a template::

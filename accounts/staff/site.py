@@ -59,7 +59,7 @@ class PortalAdminSite(admin.AdminSite):
     def logout(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """Sign out through the portal's own logout, which also revokes the Cognito tokens."""
         try:
-            portal_logout = reverse("accounts:logout")
+            portal_logout = reverse("accounts:sign_out")
         except NoReverseMatch:
             return super().logout(request, extra_context)
         if request.method != "POST":

@@ -56,7 +56,7 @@ def _session_over(request: HttpRequest) -> HttpResponse:
     """Cognito no longer accepts this session's tokens (signed out elsewhere, disabled): end it here too."""
     logout(request)
     messages.info(request, _("Your session has ended. Please sign in again."))
-    return redirect("accounts:login")
+    return redirect("accounts:sign_in")
 
 
 def _tokens(request: HttpRequest) -> SessionTokens | None:
@@ -78,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
             cognito_trouble(request, exc)
             return redirect("accounts:home")
         messages.success(request, _("You are signed out on every device and browser."))
-        return redirect("accounts:login")
+        return redirect("accounts:sign_in")
     context: dict = {"cognito_user": None, "attributes": []}
     status = 200
     if tokens is None:

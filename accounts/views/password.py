@@ -95,7 +95,7 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             if ended.complete:
                 text += " " + _("You are signed out everywhere, and remembered browsers will ask for a code.")
             messages.success(request, text)
-            return redirect("accounts:login")
+            return redirect("accounts:sign_in")
     clear_codes(form)
     context = {"form": form, "password_rules": password_rules(policy)}
     return render_page(request, "accounts/password_reset_confirm.html", context, status=status)

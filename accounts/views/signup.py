@@ -111,7 +111,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("Your account is ready. Sign in to set up your authenticator app.")
                 )
-                return redirect("accounts:login")
+                return redirect("accounts:sign_in")
             request.session[CONFIRM_USERNAME_KEY] = name
             messages.success(request, _sent_code_message(email))
             return redirect("accounts:confirm")
@@ -159,7 +159,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             if reveal_existence():
                 request.session[LOGIN_USERNAME_KEY] = username
                 messages.info(request, _("Your account is already confirmed. Sign in below."))
-                return redirect("accounts:login")
+                return redirect("accounts:sign_in")
             request.limiter.failed()
             form.add_error("code", _code_problem())
         except (errors.LimitExceeded, errors.TooManyFailedAttempts) as exc:
@@ -175,7 +175,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("Your email address is confirmed. Sign in to finish setting up your account.")
             )
-            return redirect("accounts:login")
+            return redirect("accounts:sign_in")
     clear_codes(form)
     return render_page(request, "accounts/confirm.html", _confirm_context(request, form), status=status)
 

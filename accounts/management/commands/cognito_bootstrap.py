@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, SIGN_IN_SHAPES
-from accounts.cognito.operator import bootstrap_configured_pool, endpoint_is_loopback
+from accounts.cognito.outbox import endpoint_is_loopback
+from accounts.cognito.provisioning import bootstrap_configured_pool
 from accounts.management.cli import operator_errors, where
 
 

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, get_idp
-from accounts.cognito.operator import endpoint_is_loopback
+from accounts.cognito.outbox import endpoint_is_loopback
 from accounts.cognito.types import DeliveryDetails, PasswordPolicy
 from accounts.management.cli import (
     Column,

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from accounts.cognito.operator import endpoint_is_loopback
+from accounts.cognito.outbox import endpoint_is_loopback
 from accounts.management.cli import Column, fit, operation_name, printable, stream_table
 from accounts.management.commands.cognito_scenario import describe_policy, group_key
 from accounts.totp import otpauth_uri, qr_text

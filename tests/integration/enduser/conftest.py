@@ -51,7 +51,7 @@ def page_secret(response) -> str:
 
 
 def login_post(client: Client, username: str, password: str = STRONG_PASSWORD, **extra):
-    return client.post(reverse("accounts:login"), {"username": username, "password": password}, **extra)
+    return client.post(reverse("accounts:sign_in"), {"username": username, "password": password}, **extra)
 
 
 def enrol_via_portal(

@@ -52,7 +52,7 @@ def test_home_shows_attributes_and_mfa_status_with_one_call(pool, client, cognit
 
 def test_home_needs_sign_in(pool, client):
     response = client.get(reverse("accounts:home"))
-    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:sign_in"))
 
 
 def test_home_with_cognito_down_still_renders_with_a_message(pool, client):
@@ -129,7 +129,7 @@ def test_failed_refresh_signs_the_user_out(pool, client):
     pool.admin.admin_disable_user(UserPoolId=pool.pool_id, Username="omar")
     expire_access_token(client)
     response = client.get(reverse("accounts:home"), follow=True)
-    assert response.redirect_chain[-1][0].startswith(reverse("accounts:login"))
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:sign_in"))
     assert signed_in_username(client) is None
     assert any("session has ended" in m for m in messages_of(response))
 
@@ -185,7 +185,7 @@ def test_password_change(pool, client, cognito_calls):
         {"old_password": STRONG_PASSWORD, "new_password1": "New-Horse-42!", "new_password2": "New-Horse-42!"},
     )
     assert response.status_code == 302 and dict(cognito_calls) == {"ChangePassword": 1}
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     assert login_post(client, "sam", "New-Horse-42!").url == reverse("accounts:mfa")
 
 
@@ -233,7 +233,7 @@ def test_reset_with_the_code_sets_a_new_password(pool, client):
             "new_password2": "Reset-Horse-42!",
         },
     )
-    assert response.status_code == 302 and response.url == reverse("accounts:login")
+    assert response.status_code == 302 and response.url == reverse("accounts:sign_in")
     assert signed_in_username(client) is None
     assert login_post(client, "tess", "Reset-Horse-42!").url == reverse("accounts:mfa_setup")
 
@@ -261,7 +261,7 @@ def test_reset_clears_remembered_browsers(pool, client):
     secret = pool.enrol_totp("tess")
     login_post(client, "tess")
     totp_post(client, secret, remember=True, step=1)
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     assert RememberedDevice.objects.count() == 1
     client.post(reverse("accounts:password_reset"), {"username": "tess"})
     client.post(

@@ -15,7 +15,7 @@ FORMS = {
     "signup": ["username", "email", "password1", "password2"],
     "confirm": ["username", "code"],
     "resend": ["username"],
-    "login": ["username", "password", "next"],
+    "sign_in": ["username", "password", "next"],
     "new_password": ["new_password1", "new_password2"],
     "mfa_setup": ["code", "remember_device"],
     "mfa": ["code", "remember_device"],

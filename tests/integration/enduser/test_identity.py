@@ -58,7 +58,7 @@ def portal_sign_up(pool, client: Client, handle: str) -> tuple[str, str]:
     name = email if pool.email_is_username else handle
     code = pool.last_code_to(email, "signup")
     response = client.post(reverse("accounts:confirm"), {"username": name, "code": code})
-    assert response.url == reverse("accounts:login"), response
+    assert response.url == reverse("accounts:sign_in"), response
     return name, email
 
 
@@ -88,13 +88,13 @@ def test_every_end_user_flow_on_every_pool_shape(pool, client):
     assert user.display_name in greeting and user.cognito_sub not in greeting  # never a bare sub
     assert RememberedDevice.objects.filter(user=user).count() == 1
 
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     response = login_post(client, variant(typed, pool))
     assert response.url == reverse("accounts:home"), "the remembered browser was not used"
     devices_page = client.get(reverse("accounts:devices")).content.decode()
     assert "this-browser" in devices_page or "This browser" in devices_page
 
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     client.post(reverse("accounts:password_reset"), {"username": typed})
     new_password = "Another-Horse-43?"
     response = client.post(
@@ -106,7 +106,7 @@ def test_every_end_user_flow_on_every_pool_shape(pool, client):
             "new_password2": new_password,
         },
     )
-    assert response.url == reverse("accounts:login"), response
+    assert response.url == reverse("accounts:sign_in"), response
     assert not RememberedDevice.objects.filter(user=user).exists()  # whatever name the reset was typed with
     assert login_post(client, typed, new_password).url == reverse("accounts:mfa")
     assert totp_post(client, secret, step=1).url == reverse("accounts:home")
@@ -119,7 +119,7 @@ def test_alias_sign_in_answers_every_challenge_as_the_canonical_username(pool, c
     response = login_post(client, "quinn@example.org")  # the alias, as typed
     secret = page_secret(client.get(response.url))
     client.post(reverse("accounts:mfa_setup"), {"code": pyotp.TOTP(secret).now()})
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     login_post(client, "QUINN@EXAMPLE.ORG")
     assert totp_post(client, secret, step=1).url == reverse("accounts:home")
     from accounts.cognito import get_idp
@@ -136,7 +136,7 @@ def test_a_case_variant_never_uses_or_drops_anothers_remembered_browser(pool, cl
     secret = pool.enrol_totp(carol)
     login_post(client, "Carol")
     assert totp_post(client, secret, remember=True, step=1).url == reverse("accounts:home")
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     cookie = client.cookies[settings.DEVICE_COOKIE_NAME].value
 
     pool.create_user("carol", email="other-carol@example.com")  # a different person
@@ -147,7 +147,7 @@ def test_a_case_variant_never_uses_or_drops_anothers_remembered_browser(pool, cl
     assert settings.DEVICE_COOKIE_NAME not in response.cookies  # Carol's cookie entry is left alone
     assert RememberedDevice.objects.filter(user__username="Carol").count() == 1
     assert totp_post(client, other_secret, step=1).url == reverse("accounts:home")
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
 
     assert client.cookies[settings.DEVICE_COOKIE_NAME].value == cookie
     assert login_post(client, "Carol").url == reverse("accounts:home")  # Carol's browser still remembered
@@ -173,7 +173,7 @@ def test_sign_up_refuses_a_case_variant_in_a_case_insensitive_pool(pool, client)
 def test_email_pool_sign_up_asks_for_email_and_password_only(pool, client):
     page = client.get(reverse("accounts:signup")).content.decode()
     assert 'name="username"' not in page and 'name="email"' in page
-    login_page = client.get(reverse("accounts:login")).content.decode()
+    login_page = client.get(reverse("accounts:sign_in")).content.decode()
     assert "Email address" in login_page
 
 
@@ -185,7 +185,7 @@ def test_email_pool_remembered_browser_is_used_and_the_greeting_is_the_email(poo
     response = totp_post(client, secret, remember=True, step=1, follow=True)
     assert "ella@example.com" in " ".join(messages_of(response))
     assert username not in " ".join(messages_of(response))  # the generated username (a sub) is never shown
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     cognito_calls.clear()
     assert login_post(client, "Ella@Example.com").url == reverse("accounts:home")
     assert cognito_calls["AdminInitiateAuth"] == 1 and cognito_calls["AdminRespondToAuthChallenge"] == 2

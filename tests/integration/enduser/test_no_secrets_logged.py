@@ -28,9 +28,9 @@ def test_sign_in_flows_log_no_secrets(pool, client, caplog):
     record = RememberedDevice.objects.get()
     _id, cookie_key = devices._parse_cookie(client.cookies[settings.DEVICE_COOKIE_NAME].value)
     device_password = devices.unseal(record, cookie_key)["device_password"]
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     login_post(client, "vic", CANARY_PASSWORD)  # device SRP
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     client.post(reverse("accounts:password_reset"), {"username": "vic"})
     reset_code = pool.last_code("vic")
     client.post(

@@ -16,7 +16,7 @@ WRONG = "Wrong-Horse-42!"
 
 def post_login(client, username, password=WRONG, ip=ATTACKER):
     return client.post(
-        reverse("accounts:login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+        reverse("accounts:sign_in"), {"username": username, "password": password}, REMOTE_ADDR=ip
     )
 
 
@@ -159,7 +159,7 @@ def test_a_forged_x_forwarded_for_does_not_escape_the_limit(pool, client, cognit
     pool.create_user("alice")
     statuses = [
         client.post(
-            reverse("accounts:login"),
+            reverse("accounts:sign_in"),
             {"username": "alice", "password": WRONG},
             REMOTE_ADDR=ATTACKER,
             HTTP_X_FORWARDED_FOR=f"10.0.0.{n}",

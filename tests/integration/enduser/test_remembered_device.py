@@ -32,7 +32,7 @@ def remember_browser(client: Client, secret: str) -> None:
     assert login_post(client, "kim").url == reverse("accounts:mfa")
     response = totp_post(client, secret, remember=True, step=1)
     assert response.url == reverse("accounts:home")
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
 
 
 def test_ticking_remember_confirms_the_device_and_sets_a_safe_cookie(pool, client, kim, cognito_calls):
@@ -212,7 +212,7 @@ def test_first_sign_in_with_mfa_setup_and_remember_stays_within_budget(pool, cli
     enrol_via_portal(client, "kim", remember=True)
     assert cognito_calls.total == 4 + 2
     assert dict(cognito_calls)["ConfirmDevice"] == 1
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     cognito_calls.clear()
     assert login_post(client, "kim").url == reverse("accounts:home")
     assert cognito_calls.total == 3
@@ -228,7 +228,7 @@ def test_a_device_no_longer_remembered_asks_for_the_code_then_answers_the_device
 ):
     pool.create_user("kim")
     secret = enrol_via_portal(client, "kim", remember=True)
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     key = RememberedDevice.objects.get().device_key
     pool.admin.admin_update_device_status(
         UserPoolId=pool.pool_id, Username="kim", DeviceKey=key, DeviceRememberedStatus="not_remembered"

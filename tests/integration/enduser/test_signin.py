@@ -185,7 +185,7 @@ def test_wrong_totp_code_is_an_error_and_three_send_you_back_to_the_password(poo
     assert response.status_code == 200 and "not correct" in str(response.context["form"].errors["code"])
     client.post(reverse("accounts:mfa"), {"code": wrongs[1]})
     response = client.post(reverse("accounts:mfa"), {"code": wrongs[2]}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("accounts:login")
+    assert response.redirect_chain[-1][0] == reverse("accounts:sign_in")
     assert any("Too many wrong codes" in m for m in messages_of(response))
     assert state.PENDING_KEY not in client.session
 
@@ -206,7 +206,7 @@ def test_a_used_totp_code_is_refused_without_asking_cognito(pool, client, dave, 
 def test_stage_pages_without_a_pending_sign_in_send_you_to_the_password_step(pool, client, cognito_calls):
     for name in ("mfa", "mfa_setup", "new_password"):
         response = client.post(reverse(f"accounts:{name}"), {"code": "123456"})
-        assert response.status_code == 302 and response.url == reverse("accounts:login"), name
+        assert response.status_code == 302 and response.url == reverse("accounts:sign_in"), name
     assert cognito_calls.total == 0
 
 
@@ -235,7 +235,7 @@ def test_forged_session_string_cannot_be_smuggled_in(pool, client, dave):
     session[state.PENDING_KEY] = {**session[state.PENDING_KEY], "session": "forged-session-string" * 2}
     session.save()
     response = totp_post(client, dave, step=1, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("accounts:login")
+    assert response.redirect_chain[-1][0] == reverse("accounts:sign_in")
     assert signed_in_username(client) is None
 
 
@@ -248,7 +248,7 @@ def test_expired_pending_sign_in_goes_back_to_the_password_step_without_a_call(
     session.save()
     cognito_calls.clear()
     response = totp_post(client, dave, step=1, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("accounts:login")
+    assert response.redirect_chain[-1][0] == reverse("accounts:sign_in")
     assert any("expired" in m for m in messages_of(response))
     assert cognito_calls.total == 0
 
@@ -259,7 +259,7 @@ def test_cognito_expiring_the_challenge_restarts_the_sign_in(pool, client, dave)
         pool, "AdminRespondToAuthChallenge", "NotAuthorizedException", message="Invalid session for the user."
     )
     response = totp_post(client, dave, step=1, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("accounts:login")
+    assert response.redirect_chain[-1][0] == reverse("accounts:sign_in")
 
 
 # -- on tokens ----------------------------------------------------------------------------------------------
@@ -314,19 +314,19 @@ def test_mirror_user_is_created_from_the_verified_id_token(pool, client, dave):
     ],
 )
 def test_next_never_leaves_the_site(pool, client, dave, payload):
-    client.get(reverse("accounts:login"), {"next": payload})
+    client.get(reverse("accounts:sign_in"), {"next": payload})
     response = client.post(
-        reverse("accounts:login"), {"username": "dave", "password": STRONG_PASSWORD, "next": payload}
+        reverse("accounts:sign_in"), {"username": "dave", "password": STRONG_PASSWORD, "next": payload}
     )
     response = totp_post(client, dave, step=1)
     assert response.url == reverse("accounts:home")
 
 
 def test_next_inside_the_site_is_kept_through_every_stage(pool, client, dave):
-    page = client.get(reverse("accounts:login"), {"next": "/accounts/devices/"}).content.decode()
+    page = client.get(reverse("accounts:sign_in"), {"next": "/accounts/devices/"}).content.decode()
     assert 'value="/accounts/devices/"' in page
     client.post(
-        reverse("accounts:login"),
+        reverse("accounts:sign_in"),
         {"username": "dave", "password": STRONG_PASSWORD, "next": "/accounts/devices/"},
     )
     response = totp_post(client, dave, step=1)
@@ -336,18 +336,18 @@ def test_next_inside_the_site_is_kept_through_every_stage(pool, client, dave):
 def test_signed_in_pages_need_a_finished_sign_in(pool, client, dave):
     login_post(client, "dave")  # password only: no session yet
     response = client.get(reverse("accounts:home"))
-    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:sign_in"))
 
 
 # -- sign-out -----------------------------------------------------------------------------------------------
 def test_logout_get_asks_first_and_signs_nobody_out(pool, client, dave, cognito_calls):
-    assert client.get(reverse("accounts:logout")).url == reverse("accounts:login")  # nobody to sign out
+    assert client.get(reverse("accounts:sign_out")).url == reverse("accounts:sign_in")  # nobody to sign out
     login_post(client, "dave")
     totp_post(client, dave, step=1)
     cognito_calls.clear()
-    page = client.get(reverse("accounts:logout"))
+    page = client.get(reverse("accounts:sign_out"))
     assert page.status_code == 200 and "Sign out?" in page.content.decode()
-    assert f'action="{reverse("accounts:logout")}"' in page.content.decode()
+    assert f'action="{reverse("accounts:sign_out")}"' in page.content.decode()
     assert signed_in_username(client) == "dave" and cognito_calls.total == 0
 
 
@@ -357,8 +357,8 @@ def test_logout_revokes_the_refresh_token_and_flushes_the_session(pool, client, 
     refresh_token = state.load_tokens(client.session).refresh_token
     old_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     cognito_calls.clear()
-    response = client.post(reverse("accounts:logout"))
-    assert response.status_code == 302 and response.url == reverse("accounts:login")
+    response = client.post(reverse("accounts:sign_out"))
+    assert response.status_code == 302 and response.url == reverse("accounts:sign_in")
     assert dict(cognito_calls) == {"RevokeToken": 1}
     assert signed_in_username(client) is None
     replay = Client()
@@ -388,7 +388,7 @@ def test_logout_survives_cognito_being_down(pool, client, dave):
     login_post(client, "dave")
     totp_post(client, dave, step=1)
     add_fault(pool, "RevokeToken", "InternalErrorException")
-    response = client.post(reverse("accounts:logout"))
+    response = client.post(reverse("accounts:sign_out"))
     assert response.status_code == 302
     assert signed_in_username(client) is None
 
@@ -396,7 +396,7 @@ def test_logout_survives_cognito_being_down(pool, client, dave):
 def test_every_form_needs_a_csrf_token(pool):
     csrf_client = Client(enforce_csrf_checks=True)
     names = (
-        "login", "signup", "confirm", "resend", "mfa", "mfa_setup", "new_password", "logout",
+        "sign_in", "signup", "confirm", "resend", "mfa", "mfa_setup", "new_password", "sign_out",
         "password_reset", "password_reset_confirm", "password_change", "devices", "home",
     )  # fmt: skip
     for name in names:
@@ -417,7 +417,7 @@ def test_sensitive_views_hide_their_post_parameters_from_error_reports(pool, cli
 def test_enrol_then_sign_in_again_through_the_portal(pool, client):
     pool.create_user("judy")
     secret = enrol_via_portal(client, "judy")
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     assert login_post(client, "judy").url == reverse("accounts:mfa")
     assert totp_post(client, secret, step=1).url == reverse("accounts:home")
 
@@ -448,7 +448,7 @@ def test_signup_confirmed_by_the_pool_goes_straight_to_sign_in(pool, client, mon
             "password2": STRONG_PASSWORD,
         },
     )
-    assert response.status_code == 302 and response.url == reverse("accounts:login")
+    assert response.status_code == 302 and response.url == reverse("accounts:sign_in")
 
 
 def test_an_error_report_shows_no_password_or_device_proof_from_the_sign_in_frames(pool, client, monkeypatch):
@@ -464,7 +464,7 @@ def test_an_error_report_shows_no_password_or_device_proof_from_the_sign_in_fram
     secret = pool.enrol_totp("dave", "Canary-Pw-9f3!")
     login_post(client, "dave", "Canary-Pw-9f3!")
     totp_post(client, secret, remember=True, step=1)
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     original = CognitoIdentityProvider.admin_respond_to_auth_challenge
     seen = {}
 

@@ -106,7 +106,7 @@ def test_confirm_with_the_right_code_takes_one_call_then_sign_in_sets_up_mfa(
     code = signed_up.last_code("carol", "signup")
     cognito_calls.clear()
     response = client.post(reverse("accounts:confirm"), {"username": "carol", "code": code})
-    assert response.status_code == 302 and response.url == reverse("accounts:login")
+    assert response.status_code == 302 and response.url == reverse("accounts:sign_in")
     assert dict(cognito_calls) == {"ConfirmSignUp": 1}
     assert 'value="carol"' in client.get(response.url).content.decode()
     enrol_via_portal(client, "carol")
@@ -144,7 +144,7 @@ def test_already_confirmed_goes_straight_to_sign_in_when_existence_may_be_reveal
     code = signed_up.last_code("carol", "signup")
     client.post(reverse("accounts:confirm"), {"username": "carol", "code": code})
     response = client.post(reverse("accounts:confirm"), {"username": "carol", "code": code}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("accounts:login")
+    assert response.redirect_chain[-1][0] == reverse("accounts:sign_in")
     assert "already confirmed" in response.content.decode()
 
 
@@ -165,7 +165,7 @@ def test_resend_sends_a_new_code_with_one_call_and_shows_the_cooldown(signed_up,
     assert len([m for m in signed_up.outbox() if m["username"] == "carol"]) == 2
     new = signed_up.last_code("carol", "signup")
     response = client.post(reverse("accounts:confirm"), {"username": "carol", "code": new})
-    assert response.status_code == 302 and response.url == reverse("accounts:login")
+    assert response.status_code == 302 and response.url == reverse("accounts:sign_in")
 
 
 def test_resend_within_the_cooldown_is_429_without_a_cognito_call(signed_up, client, cognito_calls):

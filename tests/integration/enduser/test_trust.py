@@ -65,7 +65,7 @@ def test_password_reset_ends_every_session_and_remembered_browser(pool):
             "new_password2": NEW_PASSWORD,
         },
     )
-    assert response.url == reverse("accounts:login")
+    assert response.url == reverse("accounts:sign_in")
     assert signed_in_username(first) is None and signed_in_username(second) is None
     assert not RememberedDevice.objects.exists() and not UserSession.objects.exists()
 
@@ -78,7 +78,7 @@ def test_an_idle_session_ends(pool, client, settings):
     session[SEEN_AT_KEY] = time.time() - 120
     session.save()
     response = client.get(reverse("accounts:home"), follow=True)
-    assert response.redirect_chain[-1][0].startswith(reverse("accounts:login"))
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:sign_in"))
     assert "away for a while" in response.content.decode()
     assert signed_in_username(client) is None
 
@@ -98,7 +98,7 @@ def test_a_session_older_than_the_absolute_limit_ends_however_busy(pool, client)
 def test_sign_out_clears_the_site_cache_and_storage_but_not_the_remembered_browser(pool, client):
     pool.create_user("pia")
     enrol_via_portal(client, "pia", remember=True)
-    response = client.post(reverse("accounts:logout"))
+    response = client.post(reverse("accounts:sign_out"))
     assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert client.cookies[settings.DEVICE_COOKIE_NAME].value  # kept: the person chose to remember it
 

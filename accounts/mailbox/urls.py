@@ -1,7 +1,7 @@
 from django.urls import path
 
-from accounts.local import views
+from accounts.mailbox import views
 
-app_name = "local"
+app_name = "mailbox"
 
 urlpatterns = [path("mailbox/", views.mailbox, name="mailbox")]

@@ -46,7 +46,7 @@ def follow(request: HttpRequest, step: Step) -> HttpResponse | None:
     if step.kind is Kind.RESTART:
         if step.message:
             messages.warning(request, step.message)
-        return step.apply_cookies(request, redirect("accounts:login"))
+        return step.apply_cookies(request, redirect("accounts:sign_in"))
     if step.kind is Kind.UNCONFIRMED:
         messages.info(
             request,
@@ -82,7 +82,7 @@ def _pool_or_none():
 @never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limited("login", username_field="username")
-def login_view(request: HttpRequest) -> HttpResponse:
+def sign_in_view(request: HttpRequest) -> HttpResponse:
     notice = request.session.pop(NOTICE_KEY, None)
     if notice:
         messages.info(request, notice)
@@ -131,7 +131,7 @@ def signin_stage_required(view: Callable[[HttpRequest, Stage], HttpResponse]) ->
         flow = SignInFlow(request)
         pending = flow.pending(challenge)
         if isinstance(pending, Step):
-            return follow(request, pending) or redirect("accounts:login")
+            return follow(request, pending) or redirect("accounts:sign_in")
         return view(request, STAGES[challenge](flow, pending))
 
     return wrapper
@@ -148,7 +148,7 @@ def stage_view(request: HttpRequest, stage: Stage) -> HttpResponse:
     try:
         stage.prepare()
     except errors.NotAuthorized:
-        return follow(request, stage.flow.restart()) or redirect("accounts:login")
+        return follow(request, stage.flow.restart()) or redirect("accounts:sign_in")
     except errors.CognitoError as exc:
         status = cognito_trouble(request, exc)
         return render_page(request, stage.template, {"form": form, "unavailable": True}, status=status)
@@ -182,11 +182,11 @@ def stage_view(request: HttpRequest, stage: Stage) -> HttpResponse:
 # -- sign-out --------------------------------------------------------------------------------------
 @never_cache
 @require_http_methods(["GET", "POST"])
-def logout_view(request: HttpRequest) -> HttpResponse:
+def sign_out_view(request: HttpRequest) -> HttpResponse:
     """GET: a "Sign out?" page (links and prefetchers must not sign anyone out). POST: sign out."""
     if request.method != "POST":
         if not request.user.is_authenticated:
-            return redirect("accounts:login")
+            return redirect("accounts:sign_in")
         return render_page(request, "accounts/logout.html", {})
     tokens = state.load_tokens(request.session)
     if tokens is not None and tokens.refresh_token:
@@ -199,7 +199,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)  # flushes the session: tokens and any pending sign-in are gone
     if was_signed_in:
         messages.success(request, _("You have signed out."))
-    response = redirect(reverse("accounts:login"))
+    response = redirect(reverse("accounts:sign_in"))
     # Not "cookies": that would also forget the remembered-browser cookie the person chose to keep.
     response["Clear-Site-Data"] = '"cache", "storage"'
     return response

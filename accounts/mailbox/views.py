@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from accounts.cognito.operator import read_local_outbox
+from accounts.cognito.outbox import read_local_outbox
 
 
 @never_cache
@@ -19,4 +19,4 @@ def mailbox(request: HttpRequest) -> HttpResponse:
         error = ""
     except OSError as exc:
         messages, error = [], str(exc)
-    return render(request, "local/mailbox.html", {"messages_sent": messages, "error": error})
+    return render(request, "mailbox/mailbox.html", {"messages_sent": messages, "error": error})

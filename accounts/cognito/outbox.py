@@ -1,7 +1,4 @@
-"""Operator tasks that need a raw boto3 client (bootstrapping a pool), with Cognito failures as domain errors.
-
-Only ``accounts.cognito`` may import boto3/botocore, so the ``cognito_bootstrap`` command comes through here.
-"""
+"""The local Cognito's outbox, for the mailbox page and the scenario: only ever read from this machine."""
 
 from __future__ import annotations
 
@@ -10,12 +7,7 @@ import json
 import urllib.request
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-
-from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, PoolSettings, bootstrap_pool
-from accounts.cognito.client import get_client
-from accounts.cognito.transport import translate
 
 
 def endpoint_is_loopback(endpoint_url: str | None = None) -> bool:
@@ -45,33 +37,3 @@ def read_local_outbox(endpoint_url: str | None = None, *, timeout: float = 5.0) 
             return json.load(response)
     except ValueError as exc:  # not JSON: not a localcognito
         raise OSError(f"the outbox answer is not JSON: {exc}") from exc
-
-
-def bootstrap_configured_pool(
-    *,
-    pool_name: str = "cognito-portal",
-    client_name: str = "cognito-portal-web",
-    with_secret: bool = True,
-    staff_group: str | None = None,
-    admin_group: str | None = None,
-    sign_in: str = DEFAULT_SIGN_IN,
-    case_sensitive: bool = False,
-) -> PoolSettings:
-    """Create (or find and update) the pool, app client and groups where the settings point.
-
-    Idempotent: a second run finds the same pool and client by name and returns the same ids.
-    """
-    client = get_client(retry=True)
-    try:
-        return bootstrap_pool(
-            client,
-            pool_name=pool_name,
-            client_name=client_name,
-            with_secret=with_secret,
-            staff_group=staff_group or settings.COGNITO_STAFF_GROUP,
-            admin_group=admin_group or settings.COGNITO_ADMIN_GROUP,
-            sign_in=sign_in,
-            case_sensitive=case_sensitive,
-        )
-    except (ClientError, BotoCoreError) as exc:
-        raise translate(exc) from exc
