@@ -87,9 +87,26 @@ TEMPLATES = [
 
 # --- data ------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite for concurrent web use: a write transaction takes the write lock when it begins (IMMEDIATE),
+    # so two requests never both read and then deadlock upgrading to write ("database is locked"); a
+    # waiting writer waits up to `timeout` seconds; WAL lets readers go on while one request writes.
+    # PostgreSQL is the production database (README, "Deployment").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("DJANGO_SQLITE_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+# The cache is shared by every worker: the database cache in production (`manage.py createcachetable`),
+# local memory only for local development, Redis (CACHE_URL=redis://…) when several servers share it.
+# gunicorn.conf.py refuses to start several workers on a per-process cache.
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://portal" if DEBUG else "dbcache://portal_cache")
+}
 # Server-side sessions: in the database by default, in the cache when it is shared (Redis).
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cache"
