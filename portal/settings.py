@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -190,6 +191,38 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+# Permissions-Policy (django-permissions-policy): no powerful feature for this site or any frame, except
+# WebAuthn for this origin (passkeys).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "ambient-light-sensor",
+            "autoplay",
+            "bluetooth",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "interest-cohort",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "xr-spatial-tracking",
+        )
+    },
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 CSRF_FAILURE_VIEW = "accounts.views.common.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -198,15 +231,23 @@ if not DEBUG:
         USE_X_FORWARDED_HOST = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    # Preloading is a promise to browsers that is hard to take back: opt in once HTTPS is settled.
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-    # A SECURE_SSL_REDIRECT left off behind a proxy that already redirects is a deliberate choice.
-    SILENCED_SYSTEM_CHECKS = [] if SECURE_SSL_REDIRECT else ["security.W008"]
+    # Deliberate choices, not oversights: SECURE_SSL_REDIRECT left off behind a proxy that already
+    # redirects (W008); HSTS preload left to the operator (W021, DJANGO_HSTS_PRELOAD=1 opts in).
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
 
-# --- logging: never write secrets -------------------------------------------------------------------------
+# --- logging and error reports: never write secrets ------------------------------------------------------
+# Hides secret-looking frame variables and POST fields from the DEBUG technical 500 page and error reports.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.log_redaction.SecretsExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "accounts.log_redaction.RedactingExceptionReporter"
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
