@@ -13,11 +13,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "COGNITO_"))}
+    prefixes = ("DJANGO_", "COGNITO_", "DATABASE_", "CACHE_", "AWS_", "LOCAL_", "PORTAL_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    # A developer's own .local/env (written by make run) must not leak into these runs.
+    no_local_env = str(ROOT / ".local" / "no-such-env-file")
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_LOCAL_ENV": no_local_env, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -172,3 +175,63 @@ def test_sqlite_is_set_up_for_concurrent_requests(settings):
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 5
     assert "journal_mode=WAL" in options["init_command"]
+
+
+# -- manage.py: .local/env in local development, one line instead of a traceback ---------------------------
+SHOW_LOCAL = (
+    "from django.conf import settings as s; "
+    "print(s.DEBUG, s.LOCAL_COGNITO, s.COGNITO_USER_POOL_ID or '-', s.COGNITO_ENDPOINT_URL or '-')"
+)
+
+
+@pytest.fixture
+def local_env(tmp_path) -> str:
+    """A .local/env as make run writes it."""
+    path = tmp_path / "env"
+    path.write_text(
+        "DJANGO_DEBUG=1\nLOCAL_COGNITO=1\nCOGNITO_ENDPOINT_URL=http://127.0.0.1:9229\n"
+        "COGNITO_USER_POOL_ID=us-east-1_Local\nCOGNITO_CLIENT_ID=local-client\nAWS_REGION=us-east-1\n"
+    )
+    return str(path)
+
+
+def test_a_bare_command_without_debug_or_secret_key_is_one_line():
+    result = run_manage("cognito_users", "list")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "DJANGO_SECRET_KEY is not set" in lines[0] and "DJANGO_DEBUG=1" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_manage_py_reads_the_local_env_file(local_env):
+    result = run_manage("shell", "-c", SHOW_LOCAL, PORTAL_LOCAL_ENV=local_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "True",
+        "True",
+        "us-east-1_Local",
+        "http://127.0.0.1:9229",
+    ]
+
+
+def test_real_environment_variables_win_over_the_local_env_file(local_env):
+    result = run_manage(
+        "shell", "-c", SHOW_LOCAL, PORTAL_LOCAL_ENV=local_env, COGNITO_USER_POOL_ID="eu-west-1_Real"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split()[2] == "eu-west-1_Real"
+
+
+def test_the_local_env_file_is_ignored_when_debug_is_off(local_env):
+    result = run_manage(
+        "shell",
+        "-c",
+        SHOW_LOCAL,
+        PORTAL_LOCAL_ENV=local_env,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="portal.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["False", "False", "-", "-"]
