@@ -125,6 +125,11 @@ def test_the_documented_deployment_serves_the_portal(production):
     assert "Page not found" in missing.body and "Go to your account" in missing.body
     assert stylesheet[1] in missing.body
 
+    # -- ready: the database, the database cache (createcachetable) and Cognito answer ------------------
+    ready = production.request("GET", "/readyz")
+    assert ready.status == 200, ready.body
+    assert '"status": "ready"' in ready.body
+
     # -- plain HTTP is sent to HTTPS ----------------------------------------------------------------------
     plain = production.request("GET", "/accounts/login/", https=False)
     assert plain.status == 301
