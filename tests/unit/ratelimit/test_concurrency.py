@@ -67,10 +67,16 @@ def test_sqlite_concurrent_code_requests_start_one_cooldown(sqlite_load):
 
 
 # -- PostgreSQL: the tests' own database when DATABASE_URL is postgres:// --------------------------------
+@pytest.fixture
+def postgres_counters(settings):
+    """The counters in PostgreSQL's RateCounter table (not in Redis, even when CACHE_URL is Redis)."""
+    services.postgres_url()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_postgres_hits_hand_out_each_count_exactly_once():
-    services.postgres_url()
+def test_postgres_hits_hand_out_each_count_exactly_once(postgres_counters):
     counts, errors = load.hits()
     assert errors == []
     assert sorted(counts) == list(range(1, TOTAL + 1))
@@ -78,14 +84,20 @@ def test_postgres_hits_hand_out_each_count_exactly_once():
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
-def test_postgres_concurrent_guesses_stop_at_the_limit():
-    services.postgres_url()
+def test_postgres_concurrent_guesses_stop_at_the_limit(postgres_counters):
     firsts, errors = load.first_uses()
     assert errors == [] and sum(firsts) == 1
     passed, errors = load.guesses()
     assert errors == [] and sum(passed) == 5
     sent, errors = load.code_requests()
     assert errors == [] and sum(sent) == 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_postgres_concurrent_sign_in_writes_all_succeed(postgres_counters):
+    _pks, errors = load.sign_in_writes()
+    assert errors == []
 
 
 # -- Redis: the counters follow the cache when it is django-redis --------------------------------------------
