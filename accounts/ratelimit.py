@@ -193,6 +193,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Limits:
+    """The rules of one action; ``cooldown`` is in seconds (0: none)."""
+
     per_ip: Rule
     per_pair: Rule | None = None  # (username, IP): hard
     per_username: Rule | None = None  # username from any IP: soft (see the module docstring)
