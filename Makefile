@@ -7,18 +7,29 @@ PYTEST_ARGS ?=
 RUN_ARGS ?=
 TEST_WORKERS ?= auto
 
-.PHONY: run test lint format bench check-deploy clean
+.PHONY: run test test-services lint format bench check-deploy audit clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@if [ -x $(BIN)/python ]; then \
+		echo "Installing the changed pinned requirements into .venv…"; \
+	else \
+		echo "Creating .venv and installing pinned requirements (about 2 minutes the first time)…"; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
+	@echo "Requirements installed in .venv."
 
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runlocal $(RUN_ARGS)
 
 test: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+# The tests marked `services`, against the PostgreSQL and Redis named by DATABASE_URL and CACHE_URL
+# (.ci/run starts both); without them these tests skip, and with PORTAL_REQUIRE_SERVICES=1 they fail.
+test-services: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) -m services $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,6 +45,10 @@ bench: $(STAMP)
 check-deploy: $(STAMP)
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))') \
 	DJANGO_ALLOWED_HOSTS=portal.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# pip-audit on requirements.txt; says plainly when its vulnerability database cannot be reached.
+audit: $(STAMP)
+	$(BIN)/python deploy/dependency_audit.py requirements.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles

@@ -1,15 +1,46 @@
 #!/usr/bin/env python
-"""Django's command-line utility for the Cognito portal."""
+"""Django's command-line utility for the Cognito portal.
+
+In local development it first reads ``.local/env`` (KEY=VALUE lines that ``make run`` writes: the local
+pool's ids, DJANGO_DEBUG=1 …), so operator commands in a second terminal use the local pool. Variables
+already in the environment win, and the file is ignored when DJANGO_DEBUG is explicitly off. A settings
+error (no secret key in production …) is one line on stderr, not a traceback.
+"""
 
 import os
 import sys
+from pathlib import Path
+
+LOCAL_ENV = Path(__file__).resolve().parent / ".local" / "env"
+FALSE_VALUES = {"0", "false", "no", "off", "n", "f", ""}
+
+
+def read_local_env() -> None:
+    """Load ``.local/env`` (or ``PORTAL_LOCAL_ENV``) beneath the real environment, unless DJANGO_DEBUG=0."""
+    debug = os.environ.get("DJANGO_DEBUG")
+    if debug is not None and debug.strip().lower() in FALSE_VALUES:
+        return
+    path = Path(os.environ.get("PORTAL_LOCAL_ENV") or LOCAL_ENV)
+    if path.is_file():
+        import environ
+
+        environ.Env.read_env(path, overwrite=False)
 
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    read_local_env()
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as exc:
+        if settings.configured:  # the settings loaded: a command's own error keeps its traceback
+            raise
+        sys.stderr.write(f"manage.py: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

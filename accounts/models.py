@@ -145,3 +145,17 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_username}"
+
+
+class RateCounter(models.Model):
+    """One shared counter of ``accounts.ratelimit`` (used when the cache is not Redis).
+
+    ``count`` events since the counter started; it is void from ``expires_at`` on (purged on later writes).
+    """
+
+    key = models.CharField(max_length=255, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"

@@ -1,27 +1,188 @@
-"""Cache-based rate limits for the end-user POSTs, shared by every app server through the cache (Redis).
+"""Rate limits for the end-user POSTs, on atomic counters that every worker and app server shares.
 
 Each action has a limit per client IP, a hard limit per (username, IP) pair and a higher, soft limit per
 username. The pair limit stops one address from guessing at one account. The soft limit engages when
-many addresses fail for the same username; it then refuses only the addresses that have already failed
-for that username, so the owner signing in from a clean address is never locked out by an attacker
-(Cognito's own per-user lockout stays the hard stop). Windows are fixed (``count per period``): counters
-need only ``add`` and ``incr``, which every shared cache does atomically.
+many addresses try the same username; it then refuses only the addresses that have already tried that
+username, so the owner signing in from a clean address is never locked out by an attacker (Cognito's own
+per-user lockout stays the hard stop).
+
+Every limit is increment-then-check: ``check()`` counts the attempt first and refuses when the new count is
+over the limit, so N concurrent requests can never all pass a check that read the count before any of
+them wrote it. A successful sign-in clears that address's login and MFA counters for the user (the shape
+of django-allauth's ``login_failed`` limit: consumed before authenticating, cleared after a success).
+
+Counters live in Redis when the default cache is django-redis (one atomic Lua script: INCR, EXPIRE on
+creation, TTL), otherwise in the ``RateCounter`` table (``UPDATE … SET count = count + 1`` inside a
+transaction, create-on-miss retried on a unique-key race). Never in a per-process cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
+# -- the shared counters ------------------------------------------------------------------------------------
+def hit(key: str, ttl: int) -> int:
+    """Atomically add one to the counter ``key`` and return the new count (1 for a new or expired one).
+
+    A counter lives ``ttl`` seconds from its first hit (later hits do not extend it). Safe across threads,
+    processes and app servers sharing the database or the Redis cache. Raises ``ValueError`` for a ttl
+    under one second; database or Redis errors propagate.
+    """
+    return _store().hit(_stored_key(key), _ttl(ttl))[0]
+
+
+def first_use(key: str, ttl: int) -> bool:
+    """True exactly once per ``key`` within ``ttl`` seconds: a TOTP replay guard, a single-use token."""
+    return hit(key, ttl) == 1
+
+
+def peek(key: str) -> tuple[int, int]:
+    """``(count, seconds until the counter expires)`` without counting; ``(0, 0)`` when there is none."""
+    return _store().peek(_stored_key(key))
+
+
+def reset(key: str) -> None:
+    """Forget the counter ``key`` (a successful sign-in clears its failure counters)."""
+    _store().reset(_stored_key(key))
+
+
+def _ttl(ttl: int) -> int:
+    if int(ttl) < 1:
+        raise ValueError(f"a counter needs a ttl of at least one second, not {ttl!r}")
+    return int(ttl)
+
+
+def _stored_key(key: str) -> str:
+    # Keys are caller-chosen; long ones are hashed to fit the column (and Redis keys stay short).
+    return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _now():
+    return timezone.now()
+
+
+def uses_redis() -> bool:
+    """True when the default cache is django-redis: the counters then live in Redis, else in the database."""
+    return settings.CACHES["default"]["BACKEND"].startswith("django_redis.")
+
+
+class DatabaseCounters:
+    """Counters in the ``RateCounter`` table; atomic on SQLite (IMMEDIATE transactions) and PostgreSQL."""
+
+    # Expired rows are purged when a counter is created: at most this many each time, oldest first.
+    PURGE_BATCH = 50
+
+    def hit(self, key: str, ttl: int) -> tuple[int, int]:
+        from accounts.models import RateCounter
+
+        for _attempt in range(5):
+            now = _now()
+            with transaction.atomic():
+                live = RateCounter.objects.filter(key=key, expires_at__gt=now)
+                # The UPDATE takes the row's write lock until commit, so the count read back is ours.
+                if live.update(count=F("count") + 1):
+                    count, expires_at = live.values_list("count", "expires_at").get()
+                    return count, _seconds_until(expires_at, now)
+                expires_at = now + timedelta(seconds=ttl)
+                if RateCounter.objects.filter(key=key, expires_at__lte=now).update(
+                    count=1, expires_at=expires_at
+                ):
+                    return 1, ttl
+                try:
+                    with transaction.atomic():
+                        RateCounter.objects.create(key=key, count=1, expires_at=expires_at)
+                except IntegrityError:
+                    continue  # another request created it first: count on that row
+            self._purge(now)
+            return 1, ttl
+        raise RuntimeError(f"rate counter {key!r} kept changing under five attempts")
+
+    def peek(self, key: str) -> tuple[int, int]:
+        from accounts.models import RateCounter
+
+        now = _now()
+        row = RateCounter.objects.filter(key=key, expires_at__gt=now).values_list("count", "expires_at")
+        found = row.first()
+        return (found[0], _seconds_until(found[1], now)) if found else (0, 0)
+
+    def reset(self, key: str) -> None:
+        from accounts.models import RateCounter
+
+        RateCounter.objects.filter(key=key).delete()
+
+    def _purge(self, now) -> None:
+        from accounts.models import RateCounter
+
+        expired = RateCounter.objects.filter(expires_at__lte=now).order_by("expires_at")
+        if connection.features.has_select_for_update_skip_locked:
+            expired = expired.select_for_update(skip_locked=True)  # never wait on a row in use
+        with transaction.atomic():
+            keys = list(expired.values_list("key", flat=True)[: self.PURGE_BATCH])
+            if keys:
+                RateCounter.objects.filter(key__in=keys, expires_at__lte=now).delete()
+
+
+def _seconds_until(moment, now) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+class RedisCounters:
+    """Counters in Redis, next to the django-redis cache (same connection, key prefix and version)."""
+
+    # INCR and EXPIRE in one script: a counter can never be left without its expiry.
+    HIT = """
+    local count = redis.call('INCR', KEYS[1])
+    local ttl = redis.call('TTL', KEYS[1])
+    if count == 1 or ttl < 0 then
+        redis.call('EXPIRE', KEYS[1], ARGV[1])
+        ttl = tonumber(ARGV[1])
+    end
+    return {count, ttl}
+    """
+
+    def _client(self):
+        from django_redis import get_redis_connection
+
+        return get_redis_connection("default")
+
+    def _key(self, key: str) -> str:
+        return cache.make_key(f"ratecounter:{key}")
+
+    def hit(self, key: str, ttl: int) -> tuple[int, int]:
+        count, remaining = self._client().eval(self.HIT, 1, self._key(key), ttl)
+        return int(count), max(1, int(remaining))
+
+    def peek(self, key: str) -> tuple[int, int]:
+        pipe = self._client().pipeline()
+        pipe.get(self._key(key))
+        pipe.ttl(self._key(key))
+        count, remaining = pipe.execute()
+        return (int(count), max(1, int(remaining))) if count is not None else (0, 0)
+
+    def reset(self, key: str) -> None:
+        self._client().delete(self._key(key))
+
+
+def _store() -> DatabaseCounters | RedisCounters:
+    return RedisCounters() if uses_redis() else DatabaseCounters()
+
+
+# -- the limits of the end-user actions ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rule:
     """``count`` events per ``period`` seconds."""
@@ -32,6 +193,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Limits:
+    """The rules of one action; ``cooldown`` is in seconds (0: none)."""
+
     per_ip: Rule
     per_pair: Rule | None = None  # (username, IP): hard
     per_username: Rule | None = None  # username from any IP: soft (see the module docstring)
@@ -54,20 +217,26 @@ DEFAULT_LIMITS: dict[str, Limits] = {
     ),
     "password_change": Limits(per_ip=Rule(20, 3600), per_pair=Rule(5, 3600), per_username=Rule(10, 3600)),
 }
+# Counters a successful sign-in clears for the user at that address.
+SIGN_IN_ACTIONS = ("login", "mfa")
 
 
 def limits_for(action: str) -> Limits:
+    """The limits of ``action``: ``settings.PORTAL_RATE_LIMITS[action]`` if set, else the defaults."""
     overrides = getattr(settings, "PORTAL_RATE_LIMITS", None) or {}
     return overrides.get(action) or DEFAULT_LIMITS[action]
 
 
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is trivially forged. Behind a proxy, a middleware that knows the
-    # proxy topology must set REMOTE_ADDR first.
+    """The client address the limits count by: ``REMOTE_ADDR`` only (X-Forwarded-For is trivially forged).
+
+    Behind a proxy, a middleware that knows the proxy topology must set REMOTE_ADDR first.
+    """
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def normalise(username: str) -> str:
+    """The form usernames are counted under: stripped and case-folded."""
     return (username or "").strip().casefold()
 
 
@@ -75,38 +244,20 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
 
 
-def _window(rule: Rule, now: float) -> tuple[int, int]:
-    index = int(now // rule.period)
-    retry_after = math.ceil((index + 1) * rule.period - now)
-    return index, max(1, retry_after)
-
-
-def _key(action: str, scope: str, ident: str, rule: Rule, now: float) -> tuple[str, int]:
-    index, retry_after = _window(rule, now)
-    return f"rl:{action}:{scope}:{ident}:{rule.period}:{index}", retry_after
-
-
-def _count(key: str) -> int:
-    return int(cache.get(key) or 0)
-
-
-def _incr(key: str, rule: Rule) -> None:
-    if not cache.add(key, 1, timeout=rule.period + 5):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=rule.period + 5)
-
-
 @dataclass(frozen=True)
 class Blocked:
-    """A refused request: how long until the client may try again."""
+    """A refused request: how long (seconds) until the client may try again."""
 
     retry_after: int
 
 
 class RateLimiter:
-    """The limits of one action for one request (and the username it names, if any)."""
+    """The limits of one action for one request (and the username it names, if any).
+
+    ``check()`` before any Cognito call; ``succeeded()`` (or the ``user_logged_in`` signal, for sign-in)
+    clears this address's counter for the username. ``failed()`` and ``sent()`` are kept for callers:
+    the attempt was already counted by ``check()``.
+    """
 
     def __init__(self, request: HttpRequest, action: str, username: str = "") -> None:
         self.action = action
@@ -115,64 +266,80 @@ class RateLimiter:
         self.user = _digest(normalise(username)) if normalise(username) else ""
         self.pair = _digest(normalise(username), client_ip(request)) if self.user else ""
 
+    def _key(self, scope: str, ident: str) -> str:
+        return f"rl:{self.action}:{scope}:{ident}"
+
     def check(self) -> Blocked | None:
-        """Refuse, or count this attempt against the per-IP limit (call before any Cognito call)."""
-        now = time.time()
+        """Count this attempt against every limit, then refuse (``Blocked``) if one is now exceeded."""
         limits = self.limits
-        ip_key, ip_retry = _key(self.action, "ip", self.ip, limits.per_ip, now)
-        if _count(ip_key) >= limits.per_ip.count:
-            return Blocked(ip_retry)
-        if self.user:
-            if limits.cooldown:
-                remaining = self.cooldown_remaining()
-                if remaining:
-                    return Blocked(remaining)
-            if limits.per_pair:
-                pair_key, pair_retry = _key(self.action, "pair", self.pair, limits.per_pair, now)
-                pair_count = _count(pair_key)
-                if pair_count >= limits.per_pair.count:
-                    return Blocked(pair_retry)
-                if limits.per_username and pair_count:
-                    user_key, user_retry = _key(self.action, "user", self.user, limits.per_username, now)
-                    if _count(user_key) >= limits.per_username.count:
-                        return Blocked(min(user_retry, pair_retry))
-        _incr(ip_key, limits.per_ip)
+        count, retry_after = _store_hit(self._key("ip", self.ip), limits.per_ip.period)
+        if count > limits.per_ip.count:
+            return Blocked(retry_after)
+        if not self.user:
+            return None
+        if limits.cooldown:
+            waiting = self.cooldown_remaining()
+            if waiting:  # cheap early answer; the atomic claim below decides races
+                return Blocked(waiting)
+        if limits.per_pair:
+            pair, pair_retry = _store_hit(self._key("pair", self.pair), limits.per_pair.period)
+            if pair > limits.per_pair.count:
+                return Blocked(pair_retry)
+            if limits.per_username:
+                rule = limits.per_username
+                tries, user_retry = _store_hit(self._key("user", self.user), rule.period)
+                if pair > 1 and tries > rule.count:  # this address had tried this username before
+                    return Blocked(min(user_retry, pair_retry))
+        if limits.cooldown:
+            claims, waiting = _store_hit(self._key("cooldown", self.user), limits.cooldown)
+            if claims > 1:
+                return Blocked(waiting)
         return None
 
     def failed(self) -> None:
-        """Count a failure (wrong password, wrong code, or a code sent) against the username limits."""
-        if not self.user:
-            return
-        now = time.time()
-        if self.limits.per_pair:
-            _incr(_key(self.action, "pair", self.pair, self.limits.per_pair, now)[0], self.limits.per_pair)
-        if self.limits.per_username:
-            rule = self.limits.per_username
-            _incr(_key(self.action, "user", self.user, rule, now)[0], rule)
+        """A wrong password or code: already counted by ``check()`` (kept for callers)."""
 
     def sent(self) -> None:
-        """A code was (or may have been) sent: start the cooldown and count it."""
-        self.failed()
-        if self.user and self.limits.cooldown:
-            cache.set(
-                f"rl:{self.action}:cooldown:{self.user}",
-                time.time() + self.limits.cooldown,
-                timeout=self.limits.cooldown,
-            )
+        """A code was (or may have been) sent: the cooldown already started in ``check()``."""
+
+    def succeeded(self) -> None:
+        """The attempt succeeded: clear this address's counter for the username (not the per-IP one)."""
+        if self.pair:
+            reset(self._key("pair", self.pair))
 
     def cooldown_remaining(self) -> int:
+        """Seconds until this username may trigger the action again (0 when it may now)."""
         if not self.user or not self.limits.cooldown:
             return 0
-        until = cache.get(f"rl:{self.action}:cooldown:{self.user}")
-        return max(0, math.ceil(float(until) - time.time())) if until else 0
+        return peek(self._key("cooldown", self.user))[1]
+
+
+def _store_hit(key: str, ttl: int) -> tuple[int, int]:
+    """``hit`` that also returns the seconds until the counter expires (the Retry-After)."""
+    return _store().hit(_stored_key(key), _ttl(ttl))
 
 
 def cooldown_remaining(action: str, username: str) -> int:
     """Seconds until ``username`` may trigger ``action`` again (0 when it may now)."""
     if not normalise(username):
         return 0
-    until = cache.get(f"rl:{action}:cooldown:{_digest(normalise(username))}")
-    return max(0, math.ceil(float(until) - time.time())) if until else 0
+    return peek(f"rl:{action}:cooldown:{_digest(normalise(username))}")[1]
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.ratelimit.clear_sign_in_counters")
+def clear_sign_in_counters(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """A completed sign-in clears the login and MFA counters of every name of the user at that address."""
+    if request is None:
+        return
+    names = {
+        user.get_username(),
+        getattr(user, "email", "") or "",
+        getattr(user, "preferred_username", "") or "",
+    }
+    for action in SIGN_IN_ACTIONS:
+        for name in names:
+            if normalise(name):
+                RateLimiter(request, action, name).succeeded()
 
 
 def too_many_requests(request: HttpRequest, blocked: Blocked) -> HttpResponse:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -87,9 +88,26 @@ TEMPLATES = [
 
 # --- data ------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite for concurrent web use: a write transaction takes the write lock when it begins (IMMEDIATE),
+    # so two requests never both read and then deadlock upgrading to write ("database is locked"); a
+    # waiting writer waits up to `timeout` seconds; WAL lets readers go on while one request writes.
+    # PostgreSQL is the production database (README, "Deployment").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("DJANGO_SQLITE_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+# The cache is shared by every worker: the database cache in production (`manage.py createcachetable`),
+# local memory only for local development, Redis (CACHE_URL=redis://…) when several servers share it.
+# gunicorn.conf.py refuses to start several workers on a per-process cache.
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://portal" if DEBUG else "dbcache://portal_cache")
+}
 # Server-side sessions: in the database by default, in the cache when it is shared (Redis).
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cache"
@@ -142,7 +160,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -173,6 +191,38 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
+# Permissions-Policy (django-permissions-policy): no powerful feature for this site or any frame, except
+# WebAuthn for this origin (passkeys).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "ambient-light-sensor",
+            "autoplay",
+            "bluetooth",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "interest-cohort",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "xr-spatial-tracking",
+        )
+    },
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 CSRF_FAILURE_VIEW = "accounts.views.common.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -181,15 +231,23 @@ if not DEBUG:
         USE_X_FORWARDED_HOST = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
+    # Preloading is a promise to browsers that is hard to take back: opt in once HTTPS is settled.
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-    # A SECURE_SSL_REDIRECT left off behind a proxy that already redirects is a deliberate choice.
-    SILENCED_SYSTEM_CHECKS = [] if SECURE_SSL_REDIRECT else ["security.W008"]
+    # Deliberate choices, not oversights: SECURE_SSL_REDIRECT left off behind a proxy that already
+    # redirects (W008); HSTS preload left to the operator (W021, DJANGO_HSTS_PRELOAD=1 opts in).
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
 
-# --- logging: never write secrets -------------------------------------------------------------------------
+# --- logging and error reports: never write secrets ------------------------------------------------------
+# Hides secret-looking frame variables and POST fields from the DEBUG technical 500 page and error reports.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.log_redaction.SecretsExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "accounts.log_redaction.RedactingExceptionReporter"
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,

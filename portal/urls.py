@@ -1,4 +1,4 @@
-"""URL configuration: end-user pages under /accounts/, staff pages inside the admin, health check."""
+"""URL configuration: end-user pages under /accounts/, staff pages inside the admin, health checks."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -8,6 +8,7 @@ from accounts import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     # Local mode only (the mailbox answers 404 unless LOCAL_COGNITO is on).

@@ -95,3 +95,65 @@ def test_recovers_after_the_interval(client, pool):
 def test_only_get(client, pool):
     assert client.post("/healthz").status_code == 405
     assert pool.calls == 0
+
+
+# -- /readyz: database, cache and Cognito --------------------------------------------------------------------
+@pytest.fixture
+def ready(pool, db):
+    return pool
+
+
+def test_ready_when_database_cache_and_cognito_answer(client, ready):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready" and body["failed"] == []
+    assert body["checks"]["database"] == {"ok": True}
+    assert body["checks"]["cache"] == {"ok": True}
+    assert body["checks"]["cognito"]["ok"] is True
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_unavailable_when_the_database_fails(client, ready, monkeypatch):
+    from django.db import OperationalError
+
+    class Unreachable:
+        def cursor(self):
+            raise OperationalError("could not connect")
+
+    monkeypatch.setattr(health, "connection", Unreachable())
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["failed"] == ["database"]
+    assert response.json()["checks"]["database"] == {"ok": False, "error": "OperationalError"}
+
+
+def test_unavailable_when_the_cache_fails(client, ready, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["cache"]
+    assert body["checks"]["cache"]["ok"] is False
+
+
+def test_unavailable_when_cognito_is_unreachable_and_asked_once_a_minute(client, ready):
+    ready.reachable = False
+    for _ in range(3):
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["failed"] == ["cognito"]
+    assert response.json()["checks"]["cognito"]["error"] == "EndpointConnectionError"
+    assert ready.calls == 1
+    ready.reachable = True
+    ready.clock[0] += health.CHECK_INTERVAL
+    assert client.get("/readyz").status_code == 200
+    assert ready.calls == 2
+
+
+def test_healthz_stays_liveness_while_not_ready(client, ready):
+    ready.reachable = False
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/healthz").status_code == 200

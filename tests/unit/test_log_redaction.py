@@ -10,15 +10,20 @@ import io
 import json
 import logging
 import threading
+from urllib.parse import urlencode
 
 import boto3
 import jwt
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
+from django.http import QueryDict
+from django.test import Client
+from django.urls import path
 
 from accounts.cognito.idp import CognitoIdentityProvider
-from accounts.log_redaction import RedactSecretsFilter, redact
+from accounts.log_redaction import RedactSecretsFilter, SecretsExceptionReporterFilter, redact
+from portal.urls import urlpatterns as portal_urlpatterns
 
 PASSWORD = "Canary-Password-7x!"
 NEW_PASSWORD = "Canary-NewPass-8y!"
@@ -98,6 +103,17 @@ def assert_clean(text: str) -> None:
         f"refresh with {REFRESH_TOKEN} now",
         # a filter string quoted inside JSON (escaped quotes)
         json.dumps({"detail": json.dumps({"Password": PASSWORD})}),
+        # QueryDicts (request.POST), their dict and list forms, (name, value) pairs
+        repr(QueryDict(urlencode({"username": "alice", "password": PASSWORD, "code": CODE}))),
+        repr(QueryDict(urlencode([("code", CODE), ("code", CODE[::-1])]))),
+        repr(dict(QueryDict(urlencode({"new_password1": NEW_PASSWORD, "password2": PASSWORD})).lists())),
+        repr(list(QueryDict(urlencode({"password": PASSWORD, "code": CODE})).items())),
+        repr(list(QueryDict(urlencode({"old_password": PASSWORD, "code": CODE})).lists())),
+        repr(("password", PASSWORD)),
+        repr([("Session", SESSION), ("device_password", DEVICE_PASSWORD)]),
+        repr({"code": [int(CODE)]}),
+        repr({"password": [PASSWORD + "]),('x"]}),
+        json.dumps({"ChallengeResponses": {"SOFTWARE_TOKEN_MFA_CODE": [CODE]}}),
     ],
 )
 def test_redact_removes_canaries(line):
@@ -107,6 +123,8 @@ def test_redact_removes_canaries(line):
 def test_redact_keeps_harmless_text():
     line = json.dumps({"Username": "alice", "UserPoolId": "eu-west-1_abc", "PaginationToken": "page-2"})
     assert redact(line) == line
+    form = repr(QueryDict("username=alice&next=/accounts/"))
+    assert redact(form) == form
 
 
 def make_record(msg, *args, exc_info=None) -> logging.LogRecord:
@@ -256,3 +274,57 @@ def test_own_log_lines_with_a_device_password_are_clean(configured_log):
     logging.getLogger("accounts.signin").info("session %r", {"Session": SESSION, "code": CODE})
     assert_clean(configured_log.getvalue())
     assert "stored device" in configured_log.getvalue()
+
+
+# -- error reports: the technical 500 page (DEBUG) and Django's error log -----------------------------------
+def exploding_sign_in(request):
+    """A view that dies holding every kind of secret in its locals (the names a real one would use)."""
+    password = request.POST["password"]
+    form_data = request.POST
+    pairs = list(request.POST.items())
+    cognito_parameters = {"USERNAME": "alice", "PASSWORD": password, "SECRET_HASH": SECRET_HASH}
+    device = {"device_key": "us-east-1_dev", "device_password": DEVICE_PASSWORD}
+    pending = {"session": SESSION, "totp_secret": TOTP_SECRET}
+    tokens = [("AccessToken", ACCESS_TOKEN), ("RefreshToken", REFRESH_TOKEN)]
+    summary = f"PASSWORD={password}&code={request.POST.get('code')}"
+    assert form_data and pairs and cognito_parameters and device and pending and tokens and summary
+    raise RuntimeError(f"sign-in failed for {cognito_parameters!r}")
+
+
+urlpatterns = [*portal_urlpatterns, path("explode/", exploding_sign_in)]
+
+SECRET_POST = {"username": "alice", "password": PASSWORD, "code": CODE, "session": SESSION}
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.unit.test_log_redaction")
+def test_the_debug_technical_500_page_shows_no_secret(settings):
+    settings.DEBUG = True
+    response = Client(raise_request_exception=False).post(f"/explode/?code={CODE}", SECRET_POST)
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "exploding_sign_in" in page and "cognito_parameters" in page  # it is the technical page
+    assert "alice" in page  # and it still shows what is not secret
+    assert_clean(page)
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.unit.test_log_redaction")
+def test_the_error_log_of_a_crash_shows_no_secret(configured_log):
+    response = Client(raise_request_exception=False).post("/explode/", SECRET_POST)
+    assert response.status_code == 500
+    output = configured_log.getvalue()
+    assert "Internal Server Error: /explode/" in output and "sign-in failed" in output
+    assert_clean(output)
+
+
+def test_the_filter_hides_secret_names_even_under_debug(settings, rf):
+    settings.DEBUG = True
+    request = rf.post("/", {"username": "alice", "new_password1": PASSWORD, "device_key": "k"})
+    reporter_filter = SecretsExceptionReporterFilter()
+    posted = reporter_filter.get_post_parameters(request)
+    assert posted["username"] == "alice"
+    assert posted["new_password1"] == posted["device_key"] == reporter_filter.cleansed_substitute
+    assert reporter_filter.cleanse_variable("otp_code", CODE) == reporter_filter.cleansed_substitute
+    assert reporter_filter.cleanse_variable("params", {"Session": SESSION})["Session"] != SESSION
+    assert reporter_filter.cleanse_variable("note", f"Password={PASSWORD}") == "Password=***"

@@ -168,3 +168,29 @@ def test_a_forged_x_forwarded_for_does_not_escape_the_limit(pool, client, cognit
     ]
     assert statuses == [200] * 5 + [429]
     assert cognito_calls["AdminInitiateAuth"] == 5
+
+
+def test_a_completed_sign_in_clears_the_address_failures(pool, client):
+    """Failures are counted before Cognito is asked; signing in proves the address knows the password."""
+    from tests.integration.enduser.conftest import totp_post
+
+    pool.create_user("erin")
+    secret = pool.enrol_totp("erin")
+    for _ in range(4):
+        assert post_login(client, "erin").status_code == 200
+    assert post_login(client, "erin", STRONG_PASSWORD).status_code == 302
+    assert totp_post(client, secret, step=1, REMOTE_ADDR=ATTACKER).status_code == 302
+    client.post(reverse("accounts:logout"))
+    statuses = [post_login(client, "erin").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_every_attempt_counts_before_cognito_answers(pool, client, cognito_calls):
+    """A correct password counts too until the sign-in completes: guesses cannot hide behind one."""
+    pool.create_user("finn")
+    pool.enrol_totp("finn")
+    cognito_calls.clear()
+    assert post_login(client, "finn", STRONG_PASSWORD).status_code == 302  # waits at the TOTP step
+    statuses = [post_login(client, "finn").status_code for _ in range(5)]
+    assert statuses == [200] * 4 + [429]
+    assert cognito_calls["AdminInitiateAuth"] == 5

@@ -470,7 +470,7 @@ def test_an_error_report_shows_no_password_or_device_proof_from_the_sign_in_fram
 
     def explode(self, challenge_name, session, username, responses=None):
         if challenge_name == "DEVICE_PASSWORD_VERIFIER":
-            seen["signature"] = responses["PASSWORD_CLAIM_SIGNATURE"]
+            seen["proof"] = responses["PASSWORD_CLAIM_SIGNATURE"]
             raise RuntimeError("boom")
         return original(self, challenge_name, session, username, responses)
 
@@ -488,7 +488,7 @@ def test_an_error_report_shows_no_password_or_device_proof_from_the_sign_in_fram
         got_request_exception.disconnect(handler)
     data = ExceptionReporter(captured["request"], *captured["exc_info"]).get_traceback_data()
     frames = {frame["function"]: str(frame["vars"]) for frame in data["frames"]}
-    assert seen["signature"] in frames["explode"]  # an unprotected frame shows it: the check can fail
+    assert seen["proof"] in frames["explode"]  # an unprotected frame shows it: the check can fail
     for function in ("start", "_device_srp"):
         assert "Canary-Pw-9f3!" not in frames[function], function
-        assert seen["signature"] not in frames[function], function
+        assert seen["proof"] not in frames[function], function
