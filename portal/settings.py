@@ -139,8 +139,6 @@ COGNITO_ADMIN_GROUP = env.str("COGNITO_ADMIN_GROUP", default="portal-admins")
 COGNITO_CONNECT_TIMEOUT = env.float("COGNITO_CONNECT_TIMEOUT", default=2.0)
 COGNITO_READ_TIMEOUT = env.float("COGNITO_READ_TIMEOUT", default=5.0)
 COGNITO_MAX_ATTEMPTS = env.int("COGNITO_MAX_ATTEMPTS", default=3)
-# How long a pending sign-in lives: the app client's auth-session validity (Cognito's default is 3 min).
-COGNITO_AUTH_SESSION_SECONDS = env.int("COGNITO_AUTH_SESSION_SECONDS", default=180)
 # Local mode: the embedded localcognito is the identity provider (make run); shows /local/mailbox/.
 LOCAL_COGNITO = env.bool("LOCAL_COGNITO", default=False)
 

@@ -20,20 +20,7 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
 from accounts.cognito.types import AuthTokens
-
-try:  # TEMPORARY until the shared counters land in accounts.ratelimit (wp-infra)
-    from accounts.ratelimit import first_use, hit
-except ImportError:  # pragma: no cover
-    from django.core.cache import cache
-
-    def hit(key: str, ttl: int) -> int:
-        if cache.add(key, 1, timeout=ttl):
-            return 1
-        return cache.incr(key)
-
-    def first_use(key: str, ttl: int) -> bool:
-        return cache.add(key, 1, timeout=ttl)
-
+from accounts.ratelimit import first_use, hit
 
 PENDING_KEY = "accounts.signin.pending"
 TOKENS_KEY = "accounts.signin.tokens"

@@ -1,6 +1,6 @@
 """deploy/iam-policy.json grants exactly the IAM-authorised Cognito calls the gateway makes, on the pool only.
 
-The calls are read from ``accounts/cognito/idp.py`` (every ``_call("…")`` / ``_admin("…")``); botocore's
+The calls are read from the gateway's modules (every ``_send("…")`` / ``_admin("…")``); botocore's
 service model says which are IAM-authorised (SigV4). The others (``SignUp``, ``GetUser``, ``RevokeToken`` …)
 are unauthenticated or authorised by the user's access token: IAM cannot grant or deny them.
 """
@@ -16,7 +16,7 @@ from botocore import xform_name
 
 from tests.deploy.server import ROOT
 
-GATEWAY = ROOT / "accounts" / "cognito" / "idp.py"
+GATEWAY = (ROOT / "accounts" / "cognito" / "idp.py", ROOT / "accounts" / "cognito" / "directory.py")
 POLICY = ROOT / "deploy" / "iam-policy.json"
 POOL_ARN = "arn:aws:cognito-idp:REGION:ACCOUNT_ID:userpool/USER_POOL_ID"
 
@@ -26,20 +26,21 @@ def gateway_operations() -> set[str]:
     model = botocore.session.get_session().get_service_model("cognito-idp")
     api_names = {xform_name(name): name for name in model.operation_names}
     found: set[str] = set()
-    for function in ast.walk(ast.parse(GATEWAY.read_text())):
-        if not isinstance(function, ast.FunctionDef):
-            continue
-        for node in ast.walk(function):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+    for module in GATEWAY:
+        for function in ast.walk(ast.parse(module.read_text())):
+            if not isinstance(function, ast.FunctionDef):
                 continue
-            if node.func.attr not in ("_call", "_admin"):
-                continue
-            first = node.args[0] if node.args else None
-            if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                found.add(api_names[first.value])
-            else:
-                # Only the _admin helper may pass its operation through; any other call must name its own.
-                assert function.name == "_admin", f"idp.py:{node.lineno} calls Cognito with a computed name"
+            for node in ast.walk(function):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
+                if node.func.attr not in ("_send", "_admin"):
+                    continue
+                first = node.args[0] if node.args else None
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(api_names[first.value])
+                else:
+                    # Only the _admin helper may pass its operation through; any other call names its own.
+                    assert function.name == "_admin", f"{module.name}:{node.lineno} calls a computed name"
     return found
 
 

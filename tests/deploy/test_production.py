@@ -117,7 +117,7 @@ def test_the_documented_deployment_serves_the_portal(production):
         headers={**session_headers, "Cookie": cookies},
     )
     assert out.status == 302
-    assert out.headers["Clear-Site-Data"] == '"cache"'
+    assert out.headers["Clear-Site-Data"] == '"cache", "storage"'
 
     # -- the styled 404, not a 500 -------------------------------------------------------------------------
     missing = production.request("GET", "/no-such-page/")

@@ -15,7 +15,7 @@ def test_a_pending_sign_in_lives_in_redis(cognito, db, client):
     services.redis_url()
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache"
     cognito.create_user("ida")
-    response = client.post(reverse("accounts:login"), {"username": "ida", "password": STRONG_PASSWORD})
+    response = client.post(reverse("accounts:sign_in"), {"username": "ida", "password": STRONG_PASSWORD})
     assert response.status_code == 302
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     from django.core.cache import cache

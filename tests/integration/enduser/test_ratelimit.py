@@ -180,7 +180,7 @@ def test_a_completed_sign_in_clears_the_address_failures(pool, client):
         assert post_login(client, "erin").status_code == 200
     assert post_login(client, "erin", STRONG_PASSWORD).status_code == 302
     assert totp_post(client, secret, step=1, REMOTE_ADDR=ATTACKER).status_code == 302
-    client.post(reverse("accounts:logout"))
+    client.post(reverse("accounts:sign_out"))
     statuses = [post_login(client, "erin").status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
 
