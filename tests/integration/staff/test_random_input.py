@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .conftest import NOBODY
+
 pytestmark = pytest.mark.django_db
 
 text = st.text(max_size=300)
@@ -51,5 +53,5 @@ def test_action_forms(cognito, staff_client, confirm, reason, group, device_key)
         ("add_to_group", {"group": group, "reason": reason}),
         ("forget_device", {"device_key": device_key}),
     ):
-        response = staff_client.post(f"/admin/cognito/users/nobody/actions/{action}/", data)
+        response = staff_client.post(f"/admin/cognito/users/{NOBODY}/actions/{action}/", data)
         assert response.status_code in (302, 400, 404)
