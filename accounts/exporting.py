@@ -166,8 +166,12 @@ class ExportAudit:
         self.actor, self.actor_label, self.actor_ip = actor, actor_label, actor_ip
         self.event: AuditEvent | None = None
         self.count = 0
+        self.settled = False
 
     def begin(self) -> None:
+        """Write the row (outcome ``unknown``) unless it is written already."""
+        if self.event is not None:
+            return
         self.event = audit.record(
             "export",
             audit.MANY_USERS,
@@ -179,14 +183,18 @@ class ExportAudit:
         )
 
     def succeed(self) -> None:
-        if self.event is not None:
+        if self.event is not None and not self.settled:
+            self.settled = True
             audit.settle(
                 self.event, outcome=AuditEvent.Outcome.SUCCESS, detail=f"{self.count} users {self.summary}"
             )
 
     def fail(self, reason: str) -> None:
-        if self.event is None:
-            self.begin()
+        """Settle the row as ``failure`` (once: the first reason is the true one)."""
+        if self.settled:
+            return
+        self.begin()
+        self.settled = True
         audit.settle(
             self.event,
             outcome=AuditEvent.Outcome.FAILURE,

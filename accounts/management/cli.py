@@ -7,16 +7,19 @@ also the portal's one escaper of control characters for log lines (``accounts.au
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import getpass
 import json
 import logging
 import os
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import chain, islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from django.conf import settings
@@ -136,6 +139,17 @@ def operator_errors(verbosity: int = 1) -> Iterator[None]:
             chatty.setLevel(level)
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def user_not_found(username: str) -> CommandError:
     return CommandError(
         _("No user named %(username)s in pool %(pool)s. Check the spelling (usernames are case-sensitive).")
@@ -253,6 +267,51 @@ def key_values(pairs: Iterable[tuple[str, str]], write: Callable[[str], None], *
     width = max((display_width(label) for label, _ in items), default=0)
     for label, value in items:
         write(f"{indent}{fit(label, width)}  {value}".rstrip())
+
+
+# -- files ---------------------------------------------------------------------------------------------------
+def check_target(path: Path, *, force: bool) -> None:
+    """Refuse (``CommandError``) to overwrite a file without ``--force`` or to write into a missing folder."""
+    if path.exists() and not force:
+        raise CommandError(
+            _("%(path)s already exists. Choose another file or add --force to overwrite it.") % {"path": path}
+        )
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": directory})
+
+
+def write_privately(path: Path, chunks: Iterable[str]) -> None:
+    """Write to a private temporary file beside ``path``, then rename: nothing half-written is left.
+
+    ``mkstemp`` creates the file with mode 0600 (exports hold personal data).
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def progress_meter(stream: TextIO, total: int) -> Callable[[int], None]:
+    """A callback drawing ``[###...] n / ~total users`` (or ``n users``) every 60 users on ``stream``."""
+
+    def draw(count: int) -> None:
+        if count % 60 and count != total:
+            return
+        if total:
+            filled = min(30, count * 30 // max(total, 1))
+            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {count:,} / ~{total:,} users")
+        else:
+            stream.write(f"\r{count:,} users")
+        stream.flush()
+
+    return draw
 
 
 # -- one user, for `cognito_users get` -----------------------------------------------------------------------

@@ -8,11 +8,8 @@ operator as actor. Users are named by username, sign-in alias or sub.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,15 +23,19 @@ from accounts.cognito.idp import MAX_PAGE_SIZE
 from accounts.cognito.types import CognitoUser
 from accounts.management.cli import (
     Column,
+    check_target,
     confirm,
     describe_error,
     operator_errors,
     operator_label,
+    positive_int,
     printable,
+    progress_meter,
     require_configuration,
     stream_table,
     timestamp,
     user_not_found,
+    write_privately,
     write_user,
     yes_no,
 )
@@ -58,16 +59,6 @@ FILTER_OPTIONS = {
     "enabled": "--enabled/--disabled",
     "group": "--group",
 }
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 class Command(BaseCommand):
@@ -269,11 +260,14 @@ class Command(BaseCommand):
             "json": exporting.json_array,
             "jsonl": exporting.json_lines,
         }[format](counted)
+        if output != "-":
+            check_target(Path(output), force=force)
         try:
+            record.begin()
             if output == "-":
                 self._write_chunks(chunks)
             else:
-                self._write_file(Path(output), chunks, force=force)
+                write_privately(Path(output), chunks)
         except BaseException as exc:
             # A failure of the file or the terminal happens outside the listing: settle the row here.
             record.fail(exporting.failure_reason(exc))
@@ -296,28 +290,7 @@ class Command(BaseCommand):
         suffix = Path(output).suffix.lower()
         return {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, "csv")
 
-    def _write_file(self, path: Path, chunks: Iterable[str], *, force: bool) -> None:
-        """Write to a private temporary file beside the target, then rename: no half-written exports."""
-        if path.exists() and not force:
-            raise CommandError(
-                _("%(path)s already exists. Choose another file or add --force to overwrite it.")
-                % {"path": path}
-            )
-        directory = path.parent if str(path.parent) else Path(".")
-        if not directory.is_dir():
-            raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": directory})
-        # mkstemp creates the file with mode 0600: the export holds personal data.
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    def _progress(self, *, estimate: bool):
+    def _progress(self, *, estimate: bool) -> Callable[[int], None] | None:
         """A progress callback drawing on stderr, or None when stderr is not a terminal."""
         if not self._stderr_is_tty():
             return None
@@ -327,19 +300,7 @@ class Command(BaseCommand):
                 total = pool_description().estimated_users
             except errors.CognitoError:
                 total = 0
-        stream = self.stderr._out
-
-        def draw(count: int) -> None:
-            if count % 60 and count != total:
-                return
-            if total:
-                filled = min(30, count * 30 // max(total, 1))
-                stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {count:,} / ~{total:,} users")
-            else:
-                stream.write(f"\r{count:,} users")
-            stream.flush()
-
-        return draw
+        return progress_meter(self.stderr._out, total)
 
     # -- actions -------------------------------------------------------------------------------------------
     def act(

@@ -31,6 +31,7 @@ from accounts.staff.views.common import require, say_unavailable
 
 
 def _stream(users: Iterator[CognitoUser], record: ExportAudit) -> Iterator[str]:
+    record.begin()  # as the stream starts, before the header goes out
     try:
         yield from csv_lines(audited(users, record))
     except errors.CognitoError as exc:
