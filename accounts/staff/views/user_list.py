@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.cognito import errors
 from accounts.staff import registry, selectors
 from accounts.staff.changelist import UserChangeList, query_string
-from accounts.staff.query import DEFAULT_PAGE_SIZE, UserQuery
+from accounts.staff.query import DEFAULT_PAGE_SIZE
 from accounts.staff.registry import VIEW_PERMISSION
 from accounts.staff.views.bulk import bulk_action
 from accounts.staff.views.common import list_url, page_context, require, say_unavailable, with_retry
@@ -57,7 +57,6 @@ def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
         estimated_users=selectors.estimated_users(),
         bulk_actions=[(action.name, action.label) for action in registry.bulk_actions()],
         default_page_size=DEFAULT_PAGE_SIZE,
-        plain_query=UserQuery(page_size=query.page_size),
         **changelist.pager(),
     )
     response = TemplateResponse(request, "admin/cognito/user_list.html", context)
