@@ -102,6 +102,7 @@ def enable(context: ActionContext) -> None:
     danger=Danger.CAUTION,
     command="reset-password",
     locks_out=True,
+    sends_message=True,
 )
 def reset_password(context: ActionContext) -> None:
     before = context.before.status if context.before else ""
@@ -305,6 +306,7 @@ def confirm_sign_up(context: ActionContext) -> None:
     success=_("A new invitation is on its way to %(username)s."),
     summary=_("Send invited users a new invitation with a new temporary password."),
     command="resend-invitation",
+    sends_message=True,
 )
 def resend_invitation(context: ActionContext) -> None:
     # No read-back: whether an invitation went out cannot be seen, so a lost answer stays "unknown" and is
@@ -346,6 +348,7 @@ def delete(context: ActionContext) -> None:
     parameter_is_attribute=True,
     command="invite",
     creates_user=True,
+    sends_message=True,
 )
 def invite(context: ActionContext) -> None:
     email = context.params["email"]

@@ -125,6 +125,7 @@ class StaffAction:
     )
     command: str | None = None  # the cognito_users subcommand
     locks_out: bool = False  # the user's portal sessions end, whatever Cognito answered
+    sends_message: bool = False  # Cognito mails the user: after a lost answer it is never sent again
     creates_user: bool = False  # acts on a user who does not exist yet (invite)
     refusal: Refusal | None = None  # the portal's own rule on top of the permission (roles)
 

@@ -11,9 +11,6 @@ from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import StaffAction
 from accounts.staff.service import ActionResult
 
-# Actions that send the user a message: after a lost answer they are never sent again (no double mail).
-SENDS_MESSAGE = frozenset({"reset_password", "resend_invitation", "invite"})
-
 
 @dataclass(frozen=True)
 class Report:
@@ -57,7 +54,7 @@ def report(result: ActionResult, action: StaffAction, name: str) -> Report:
             text += " " + _("(Cognito's answer was lost; reading %(username)s back confirmed it.)") % values
         return Report("success", text)
     if result.outcome is Outcome.UNKNOWN:
-        if action.name in SENDS_MESSAGE:
+        if action.sends_message:
             hint = _("It was not sent again: ask them whether the message arrived before sending another.")
         else:
             hint = _("Open the user again in a minute to see; trying again is safe.")

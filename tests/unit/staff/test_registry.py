@@ -45,6 +45,7 @@ def test_every_action_is_declared_once_with_what_the_pages_and_command_need():
         "reset_mfa",
         "delete",
     }
+    assert {a.name for a in actions if a.sends_message} == {"reset_password", "resend_invitation", "invite"}
     with pytest.raises(KeyError):
         registry.get("explode")
 
