@@ -68,3 +68,11 @@ def test_the_audit_never_holds_attribute_values(cognito, staff_client):
     event = AuditEvent.objects.get()
     assert "private@example.com" not in event.detail
     assert "email" in event.detail  # the attribute's name is kept
+
+
+def test_bulk_of_users_it_fits_none_of_offers_nothing_to_confirm(cognito, staff_client):
+    cognito.create_user("bob")
+    data = {"action": "enable", "_selected_action": [sub_of(cognito, "bob")]}
+    page = staff_client.post("/admin/cognito/users/", data).content.decode()
+    assert "applies to none of the selected users now" in page
+    assert "Yes, I\u2019m sure" not in page
