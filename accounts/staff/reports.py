@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors
+from accounts.management.cli import operation_name
 from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import StaffAction
 from accounts.staff.service import ActionResult
@@ -40,6 +41,13 @@ def cognito_said(exc: errors.CognitoError) -> str:
 
 def _steps(result: ActionResult, outcome: Outcome) -> str:
     return ", ".join(step.label for step in result.steps if step.outcome is outcome) or "—"
+
+
+def _failed_part(result: ActionResult) -> str:
+    """The write that failed or, when a read between writes failed (listing the devices), that read."""
+    if any(step.outcome is Outcome.FAILED for step in result.steps):
+        return _steps(result, Outcome.FAILED)
+    return operation_name(result.error.operation) if result.error else "—"
 
 
 def report(result: ActionResult, action: StaffAction, name: str) -> Report:
@@ -79,7 +87,7 @@ def report(result: ActionResult, action: StaffAction, name: str) -> Report:
                 **values,
                 "action": action.label,
                 "done": _steps(result, Outcome.DONE),
-                "failed": _steps(result, Outcome.FAILED),
+                "failed": _failed_part(result),
             }
             + sessions,
         )

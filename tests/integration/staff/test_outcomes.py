@@ -221,3 +221,14 @@ def test_the_command_says_unknown_and_exits_non_zero(cognito, short_timeout, db)
     with pytest.raises(CommandError, match="could not tell whether it took effect"):
         run_command("cognito_users", "disable", name, "--yes")
     assert AuditEvent.objects.get().outcome == "unknown"
+
+
+def test_reset_mfa_stopped_by_a_failed_device_listing_names_it(cognito, staff_client):
+    name = fresh_user(cognito)
+    remember_device(cognito, name)
+    inject_fault(cognito, operation="AdminListDevices", error="TooManyRequestsException")
+    response = staff_client.post(action_url(cognito, name, "reset_mfa"))
+    text = messages_of(response)
+    assert "Done: AdminUserGlobalSignOut. Failed: AdminListDevices." in text
+    assert state(cognito, name).get("UserMFASettingList")  # the authenticator stays on
+    assert AuditEvent.objects.get().outcome == "failure"
