@@ -183,6 +183,7 @@ class ExportAudit:
         )
 
     def succeed(self) -> None:
+        """Settle the row as ``success`` with the count (once)."""
         if self.event is not None and not self.settled:
             self.settled = True
             audit.settle(

@@ -61,6 +61,8 @@ def _is_enabled(context: ActionContext) -> bool | None:
     locks_out=True,
 )
 def disable(context: ActionContext) -> None:
+    """AdminDisableUser; read back: AdminGetUser ``Enabled`` is false."""
+
     def read_back() -> bool | None:
         state = _is_enabled(context)
         return None if state is None else not state
@@ -80,6 +82,7 @@ def disable(context: ActionContext) -> None:
     command="enable",
 )
 def enable(context: ActionContext) -> None:
+    """AdminEnableUser; read back: AdminGetUser ``Enabled`` is true."""
     context.call(
         "AdminEnableUser",
         get_idp().admin_enable_user,
@@ -105,6 +108,7 @@ def enable(context: ActionContext) -> None:
     sends_message=True,
 )
 def reset_password(context: ActionContext) -> None:
+    """AdminResetUserPassword (Cognito mails a code); read back: the status became RESET_REQUIRED."""
     before = context.before.status if context.before else ""
 
     def read_back() -> bool | None:
@@ -132,6 +136,7 @@ def reset_password(context: ActionContext) -> None:
     locks_out=True,
 )
 def sign_out(context: ActionContext) -> None:
+    """AdminUserGlobalSignOut; cannot be read back."""
     # A revoked refresh token cannot be read back: a lost answer stays "unknown" (sending it again is safe).
     context.call("AdminUserGlobalSignOut", get_idp().admin_user_global_sign_out, context.username)
 
@@ -155,6 +160,7 @@ def _device_gone(context: ActionContext, key: str) -> bool:
     row="devices",
 )
 def forget_device(context: ActionContext) -> None:
+    """AdminForgetDevice on ``device_key``; read back: the device is no longer listed."""
     key = context.params["device_key"]
     context.call(
         "AdminForgetDevice",
@@ -189,6 +195,7 @@ def _forget_every_device(context: ActionContext) -> None:
     command="forget-devices",
 )
 def forget_all_devices(context: ActionContext) -> None:
+    """AdminListDevices, then AdminForgetDevice for each; each read back by listing again."""
     _forget_every_device(context)
 
 
@@ -208,6 +215,7 @@ def forget_all_devices(context: ActionContext) -> None:
     locks_out=True,
 )
 def reset_mfa(context: ActionContext) -> None:
+    """Sign out everywhere, forget every device, then AdminSetUserMFAPreference (TOTP off), in that order."""
     idp = get_idp()
     context.call("AdminUserGlobalSignOut", idp.admin_user_global_sign_out, context.username)
     _forget_every_device(context)
@@ -244,6 +252,7 @@ def _in_group(context: ActionContext, group: str) -> bool:
     refusal=_membership_refusal,
 )
 def add_to_group(context: ActionContext) -> None:
+    """AdminAddUserToGroup; read back: AdminListGroupsForUser lists the group."""
     group = context.params["group"]
     context.call(
         "AdminAddUserToGroup",
@@ -269,6 +278,7 @@ def add_to_group(context: ActionContext) -> None:
     refusal=_membership_refusal,
 )
 def remove_from_group(context: ActionContext) -> None:
+    """AdminRemoveUserFromGroup; read back: the group is no longer listed."""
     group = context.params["group"]
     context.call(
         "AdminRemoveUserFromGroup",
@@ -290,6 +300,8 @@ def remove_from_group(context: ActionContext) -> None:
     command="confirm-sign-up",
 )
 def confirm_sign_up(context: ActionContext) -> None:
+    """AdminConfirmSignUp; read back: the status became CONFIRMED."""
+
     def read_back() -> bool | None:
         user = context.current_user()
         return None if user is None else user.status == "CONFIRMED"
@@ -309,6 +321,7 @@ def confirm_sign_up(context: ActionContext) -> None:
     sends_message=True,
 )
 def resend_invitation(context: ActionContext) -> None:
+    """AdminCreateUser with MessageAction RESEND (a new temporary password is mailed)."""
     # No read-back: whether an invitation went out cannot be seen, so a lost answer stays "unknown" and is
     # never followed by a second invitation.
     context.call("AdminCreateUser (RESEND)", get_idp().admin_create_user, context.username, "", resend=True)
@@ -328,6 +341,7 @@ def resend_invitation(context: ActionContext) -> None:
     locks_out=True,
 )
 def delete(context: ActionContext) -> None:
+    """AdminDeleteUser; read back: the user (that sub) is gone."""
     context.call(
         "AdminDeleteUser",
         get_idp().admin_delete_user,
@@ -351,6 +365,7 @@ def delete(context: ActionContext) -> None:
     sends_message=True,
 )
 def invite(context: ActionContext) -> None:
+    """AdminCreateUser with the email (verified); Cognito mails a temporary password."""
     email = context.params["email"]
 
     def read_back() -> bool | None:

@@ -139,11 +139,13 @@ class UserChangeList:
 
     # -- what the template shows ----------------------------------------------------------------------------
     def url(self, **overrides: Any) -> str:
+        """The list URL for this query, with ``overrides`` of its parameters."""
         return reverse("admin:cognito_user_list", current_app=self.site.name) + query_string(
             self.query, **overrides
         )
 
     def rows(self) -> list[dict[str, Any]]:
+        """The page's users for the template: the user, the name staff see, the sub URL, the badge."""
         return [
             {
                 "user": user,
@@ -158,6 +160,7 @@ class UserChangeList:
         ]
 
     def pager(self) -> dict[str, Any]:
+        """The pager, page-size and clear links of this page (template variables)."""
         back = self.trail.back()
         return {
             "page_number": self.trail.page_number,

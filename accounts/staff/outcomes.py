@@ -28,6 +28,8 @@ ReadBack = Callable[[], "bool | None"]
 
 
 class Outcome(enum.StrEnum):
+    """What became of a write, or of a whole action."""
+
     DONE = "done"
     FAILED = "failed"
     UNKNOWN = "unknown"
@@ -156,9 +158,11 @@ class ActionContext:
         return user
 
     def current_groups(self) -> list[Group]:
+        """AdminListGroupsForUser on the target now."""
         return get_idp().admin_list_groups_for_user(self.username)
 
     def current_devices(self) -> list[Device]:
+        """Every device of the target now (AdminListDevices, all pages)."""
         return get_idp().all_devices(username=self.username)
 
     # -- the result --------------------------------------------------------------------------------------

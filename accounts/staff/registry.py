@@ -66,14 +66,17 @@ class UserState:
 
 # Rules of which user states an action applies to, named so the registry reads as a table.
 def always(state: UserState) -> bool:
+    """Every user."""
     return True
 
 
 def enabled(state: UserState) -> bool:
+    """Enabled users."""
     return state.user.enabled
 
 
 def disabled(state: UserState) -> bool:
+    """Disabled users."""
     return not state.user.enabled
 
 
@@ -83,18 +86,22 @@ def has_password(state: UserState) -> bool:
 
 
 def has_mfa(state: UserState) -> bool:
+    """Users with an MFA method (``UserMFASettingList`` or a preferred one)."""
     return bool(state.user.mfa_settings or state.user.preferred_mfa)
 
 
 def has_devices(state: UserState) -> bool:
+    """Users with tracked devices (or whose devices were not listed)."""
     return state.devices is None or bool(state.devices)
 
 
 def unconfirmed(state: UserState) -> bool:
+    """Users who signed up but did not confirm (``UNCONFIRMED``)."""
     return state.user.status == "UNCONFIRMED"
 
 
 def invited(state: UserState) -> bool:
+    """Invited users who have not signed in yet (``FORCE_CHANGE_PASSWORD``)."""
     return state.user.status == "FORCE_CHANGE_PASSWORD"
 
 
@@ -177,10 +184,12 @@ def user_actions() -> list[StaffAction]:
 
 
 def bulk_actions() -> list[StaffAction]:
+    """The actions offered for several users at once on the user list."""
     return [action for action in all_actions() if action.bulk]
 
 
 def command_actions() -> list[StaffAction]:
+    """The actions with a ``cognito_users`` subcommand."""
     return [action for action in all_actions() if action.command]
 
 

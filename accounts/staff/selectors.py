@@ -159,6 +159,8 @@ def pool() -> ThreadPoolExecutor:
 
 @dataclass
 class UserDetail:
+    """One user as the detail page shows them; ``devices_error`` says why the devices are missing."""
+
     user: CognitoUser
     groups: list[Group]
     devices: list[Device]

@@ -204,6 +204,7 @@ class Command(BaseCommand):
             ) from None
 
     def list_users(self, *, limit: int | None, format: str, **options: Any) -> None:
+        """``list``: a table for people, or JSON/CSV for scripts, one page at a time."""
         page_size = min(limit, MAX_PAGE_SIZE) if limit else MAX_PAGE_SIZE
         users: Iterable[CognitoUser] = self._users(self._query(options), page_size=page_size)
         if limit:
@@ -234,6 +235,7 @@ class Command(BaseCommand):
             self._note(_("%(count)d users.") % {"count": count} if count != 1 else _("1 user."))
 
     def get_user(self, name: str, format: str) -> None:
+        """``get``: one user by username, alias or sub, with groups and devices."""
         try:
             user = selectors.find_user(name)
         except errors.UserNotFound:
@@ -247,6 +249,7 @@ class Command(BaseCommand):
 
     # -- export --------------------------------------------------------------------------------------------
     def export(self, *, output: str, format: str | None, force: bool, **options: Any) -> None:
+        """``export``: every matching user to a file (temp file + rename) or stdout, audited as on the web."""
         format = format or self._format_from_name(output)
         query = self._query(options)
         destination = _("standard output") if output == "-" else output

@@ -79,6 +79,7 @@ def _read(subs: list[str], action: StaffAction) -> list[Selected]:
 
 
 def bulk_action(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
+    """POST on the list: the confirmation page, then (``post=yes``) the action on each selected user."""
     require(request, MANAGE_PERMISSION)
     back_url = _back_url(site, request.POST.get("_changelist_filters", ""))
     name = request.POST.get("action", "")

@@ -38,19 +38,23 @@ def page_context(request: HttpRequest, site: admin.AdminSite, title: str, **extr
 
 
 def list_url(site: admin.AdminSite) -> str:
+    """The user list's URL."""
     return reverse("admin:cognito_user_list", current_app=site.name)
 
 
 def detail_url(site: admin.AdminSite, sub: str) -> str:
+    """The user page of the user with this sub."""
     return reverse("admin:cognito_user_detail", kwargs={"sub": sub}, current_app=site.name)
 
 
 def action_url(site: admin.AdminSite, sub: str, action: str, **query: str) -> str:
+    """The confirmation page of ``action`` for the user ``sub``, with ``query`` parameters."""
     url = reverse("admin:cognito_user_action", kwargs={"sub": sub, "action": action}, current_app=site.name)
     return url + "?" + encode(**query) if query else url
 
 
 def encode(**params: str) -> str:
+    """URL-encode ``params`` as a query string (without the ``?``)."""
     query = QueryDict(mutable=True)
     for name, value in params.items():
         query[name] = value
@@ -58,10 +62,12 @@ def encode(**params: str) -> str:
 
 
 def say_unavailable(request: HttpRequest, exc: errors.CognitoUnavailable) -> None:
+    """Tell the person Cognito could not be asked and nothing changed."""
     messages.error(request, unavailable(exc))
 
 
 def say(request: HttpRequest, report: Report) -> None:
+    """Show a ``Report`` as an admin message of its level."""
     messages.add_message(request, LEVELS[report.level], report.text)
 
 

@@ -40,6 +40,7 @@ def _stream(users: Iterator[CognitoUser], record: ExportAudit) -> Iterator[str]:
 
 
 def export_csv(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
+    """The current search as a streamed, audited CSV download (see the module's docstring)."""
     require(request, VIEW_PERMISSION)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])

@@ -26,6 +26,7 @@ def _email_is_username() -> bool:
 
 
 def invite(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
+    """GET: the invitation form. POST: invite the user (``attempt("invite")``), then their page."""
     require(request, VIEW_PERMISSION)
     require(request, MANAGE_PERMISSION)
     if request.method not in {"GET", "POST"}:

@@ -43,6 +43,7 @@ def _status(result: ActionResult) -> int:
 
 
 def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.AdminSite) -> HttpResponse:
+    """GET: confirm ``action`` for the user ``sub``. POST: run it (``attempt``), report the outcome."""
     spec = _action(action)
     require(request, VIEW_PERMISSION)
     require(request, spec.permission)

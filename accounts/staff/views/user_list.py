@@ -18,6 +18,7 @@ from accounts.staff.views.common import list_url, page_context, require, say_una
 
 
 def cognito_index(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
+    """``/admin/cognito/``: the user list is the app's only page."""
     require(request, VIEW_PERMISSION)
     return HttpResponseRedirect(list_url(site))
 

@@ -123,7 +123,9 @@ def test_audit_history_is_shown_and_linked(cognito, staff_client):
     cognito.create_user("alice")
     perform("disable", "alice", actor=Actor.operator("ops"), reason="<b>why</b>")
     body = staff_client.get(detail_url(cognito, "alice")).content.decode()
-    assert f'href="/admin/accounts/auditevent/?target_sub={sub_of(cognito, "alice")}"' in body
+    audit_url = f"/admin/accounts/auditevent/?target_sub={sub_of(cognito, 'alice')}"
+    assert f'href="{audit_url}"' in body
+    assert ">alice</a>" in staff_client.get(audit_url).content.decode()  # the link filters the log
     event = AuditEvent.objects.get()
     assert f'href="/admin/accounts/auditevent/{event.pk}/change/"' in body
     assert "&lt;b&gt;why&lt;/b&gt;" in body
