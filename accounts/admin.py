@@ -8,8 +8,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import looks_like_sub
 from accounts.models import AuditEvent
-from accounts.staff.actions import VIEW_PERMISSION
+from accounts.staff.registry import VIEW_PERMISSION
 
 
 @admin.register(AuditEvent)
@@ -26,7 +27,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "aws_request_id",
     )
     list_filter = ("action", "outcome", "created_at")
-    search_fields = ("target_username", "actor_label", "reason")
+    search_fields = ("target_username", "target_sub", "actor_label", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
     fields = (
@@ -47,10 +48,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("target"), ordering="target_username")
     def target_link(self, event: AuditEvent) -> str:
-        if not event.target_username or event.target_username == "*":
-            return event.target_username
+        """The target's page, by sub; older rows without one go through the name lookup."""
+        if not event.target_username:
+            return _("(many users)") if event.action == "export" else ""
         try:
-            url = reverse("admin:cognito_user_detail", kwargs={"username": event.target_username})
+            if looks_like_sub(event.target_sub):
+                url = reverse("admin:cognito_user_detail", kwargs={"sub": event.target_sub.lower()})
+            else:
+                url = reverse("admin:cognito_user_lookup", kwargs={"name": event.target_username})
         except NoReverseMatch:
             return event.target_username
         return format_html('<a href="{}">{}</a>', url, event.target_username)

@@ -1,4 +1,10 @@
-"""The audit trail: one ``AuditEvent`` row and one log line per staff or operator action on a Cognito user."""
+"""The audit trail: one ``AuditEvent`` row and one log line per staff or operator action on Cognito users.
+
+Rows are written by ``record()``. A long-running action (an export) writes its row as it starts, with the
+outcome ``unknown``, and ``settle()`` sets the outcome once it ends, so an export that dies half-way is never
+left looking like a success. Log lines quote and escape every value that a user or staff member chose
+(``log_value``), so a CR/LF in a username cannot forge a line or a field.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,27 @@ import ipaddress
 import logging
 from typing import TYPE_CHECKING
 
+from accounts.management.cli import printable
 from accounts.models import AuditEvent
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 logger = logging.getLogger("accounts.audit")
+
+# The target of an action on many users at once (exports): no username is empty, so it names nobody.
+MANY_USERS = ""
+
+
+def log_value(value: object) -> str:
+    """``value`` as one double-quoted token for a log line: backslashes and quotes escaped, then every
+    control or invisible character shown as an escape (``\\r``, ``\\n``, ``\\x1b``, ``\\u2028``).
+
+    The result never contains a line break and always ends where its closing quote is, so neither a new
+    line nor a ``key=value`` field can be forged from user input.
+    """
+    text = "" if value is None else str(value)
+    return '"' + printable(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
 
 
 def _clip(value: str, field_name: str) -> str:
@@ -30,6 +51,25 @@ def _valid_ip(value: str | None) -> str | None:
         return None
 
 
+def _log(event: AuditEvent, verb: str) -> None:
+    logger.info(
+        "audit %s action=%s outcome=%s actor=%s ip=%s target=%s target_sub=%s aws_request_id=%s",
+        verb,
+        log_value(event.action),
+        event.outcome,
+        log_value(event.actor_label),
+        event.actor_ip or "-",
+        log_value(event.target_username),
+        log_value(event.target_sub),
+        log_value(event.aws_request_id),
+    )
+
+
+def _check(outcome: str) -> None:
+    if outcome not in AuditEvent.Outcome.values:
+        raise ValueError(f"outcome must be one of {AuditEvent.Outcome.values}, not {outcome!r}")
+
+
 def record(
     action: str,
     target_username: str,
@@ -43,12 +83,13 @@ def record(
     detail: str = "",
     aws_request_id: str = "",
 ) -> AuditEvent:
-    """Store one audit event (``outcome`` is ``"success"`` or ``"failure"``) and log it.
+    """Store one audit event and log it; returns the saved row.
 
-    The log line uses ``%r`` for every user-controlled value so CR/LF in a username cannot forge a record.
+    ``outcome`` is ``AuditEvent.Outcome``: ``success``, ``failure`` or ``unknown`` (Cognito's answer never
+    came and reading the user back could not tell). ``detail`` names attributes, never their values.
+    Raises ``ValueError`` for any other outcome.
     """
-    if outcome not in AuditEvent.Outcome.values:
-        raise ValueError(f"outcome must be one of {AuditEvent.Outcome.values}, not {outcome!r}")
+    _check(outcome)
     if not actor_label and actor is not None:
         actor_label = actor.get_username()
     event = AuditEvent.objects.create(
@@ -63,14 +104,15 @@ def record(
         detail=detail or "",
         aws_request_id=_clip(aws_request_id, "aws_request_id"),
     )
-    logger.info(
-        "audit action=%r outcome=%s actor=%r ip=%s target=%r target_sub=%r aws_request_id=%r",
-        event.action,
-        event.outcome,
-        event.actor_label,
-        event.actor_ip or "-",
-        event.target_username,
-        event.target_sub,
-        event.aws_request_id,
-    )
+    _log(event, "recorded")
+    return event
+
+
+def settle(event: AuditEvent, *, outcome: str, detail: str) -> AuditEvent:
+    """Set the final outcome and detail of a row ``record()`` wrote when the action started; logs it."""
+    _check(outcome)
+    event.outcome = outcome
+    event.detail = detail
+    event.save(update_fields=["outcome", "detail"])
+    _log(event, "settled")
     return event

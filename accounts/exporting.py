@@ -4,6 +4,10 @@ Everything here streams: the functions take an iterable of users (usually the la
 ``idp.iter_users()``) and yield text one row at a time, so an export of any size runs in constant
 memory. CSV cells are neutralised against formula injection (ASVS 1.2.10, OWASP "CSV Injection"):
 a spreadsheet must never execute a Cognito attribute that a user chose.
+
+``audited()`` wraps the users of one export in its audit row, the same on the web and in the command:
+written (outcome ``unknown``) as the first user is read, ``success`` only after the last one, ``failure``
+with the count when the listing fails or the reader stops early.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from accounts import audit
 from accounts.cognito.types import CognitoUser
+from accounts.models import AuditEvent
 
 # The allowlisted columns (ASVS 15.3.1: export only what is needed), in the order of the CSV header.
 USER_COLUMNS: tuple[str, ...] = (
@@ -128,3 +134,95 @@ def json_array(users: Iterable[CognitoUser]) -> Iterator[str]:
     for user in iterator:
         yield ",\n  " + json.dumps(user_record(user), ensure_ascii=False)
     yield "\n]\n"
+
+
+def csv_failure_line(count: int, reason: str) -> str:
+    """The last line of a CSV export that failed part-way: one cell saying so, for people who open it."""
+    sink = _Line()
+    csv.writer(sink, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow(
+        [safe_cell(f"# EXPORT INCOMPLETE after {count} users ({reason}): this file is missing users.")]
+    )
+    return sink.take()
+
+
+class ExportAudit:
+    """The one audit row of one export (``action="export"``, target ``audit.MANY_USERS``).
+
+    ``what`` describes the filter (``UserQuery.describe()``), ``format`` is csv/json/jsonl and
+    ``destination`` says where the rows go ("download", a file name, standard output).
+    """
+
+    def __init__(
+        self,
+        *,
+        what: str,
+        format: str,
+        destination: str,
+        actor: Any = None,
+        actor_label: str = "",
+        actor_ip: str | None = None,
+    ) -> None:
+        self.summary = f"as {format} to {destination}; filter: {what}"
+        self.actor, self.actor_label, self.actor_ip = actor, actor_label, actor_ip
+        self.event: AuditEvent | None = None
+        self.count = 0
+        self.settled = False
+
+    def begin(self) -> None:
+        """Write the row (outcome ``unknown``) unless it is written already."""
+        if self.event is not None:
+            return
+        self.event = audit.record(
+            "export",
+            audit.MANY_USERS,
+            outcome=AuditEvent.Outcome.UNKNOWN,
+            actor=self.actor,
+            actor_label=self.actor_label,
+            actor_ip=self.actor_ip,
+            detail=f"started {self.summary}",
+        )
+
+    def succeed(self) -> None:
+        """Settle the row as ``success`` with the count (once)."""
+        if self.event is not None and not self.settled:
+            self.settled = True
+            audit.settle(
+                self.event, outcome=AuditEvent.Outcome.SUCCESS, detail=f"{self.count} users {self.summary}"
+            )
+
+    def fail(self, reason: str) -> None:
+        """Settle the row as ``failure`` (once: the first reason is the true one)."""
+        if self.settled:
+            return
+        self.begin()
+        self.settled = True
+        audit.settle(
+            self.event,
+            outcome=AuditEvent.Outcome.FAILURE,
+            detail=f"stopped after {self.count} users {self.summary}: {reason}",
+        )
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short reason for the audit detail: the exception class and, for Cognito, its error code."""
+    code = getattr(exc, "code", "")
+    if isinstance(exc, GeneratorExit):
+        return "the download was interrupted"
+    return f"{type(exc).__name__} ({code})" if code and code != type(exc).__name__ else type(exc).__name__
+
+
+def audited(users: Iterable[CognitoUser], record: ExportAudit) -> Iterator[CognitoUser]:
+    """``users``, counted into ``record``: begun before the first, settled after the last or on failure.
+
+    A failure of the listing (or of the reader: an interrupted download closes this generator) settles the
+    row as ``failure`` with how many users went out, then propagates.
+    """
+    record.begin()
+    try:
+        for user in users:
+            yield user
+            record.count += 1
+    except BaseException as exc:
+        record.fail(failure_reason(exc))
+        raise
+    record.succeed()

@@ -1,21 +1,26 @@
 """Terminal plumbing shared by the operator commands: errors as one line, confirmations, aligned tables.
 
 Every command runs its work inside ``operator_errors()``, so a Cognito failure, bad input or Ctrl-C ends
-as a ``CommandError`` (one line on stderr, non-zero exit status) and never as a traceback.
+as a ``CommandError`` (one line on stderr, non-zero exit status) and never as a traceback. ``printable`` is
+also the portal's one escaper of control characters for log lines (``accounts.audit.log_value``).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import getpass
+import json
 import logging
 import os
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import chain, islice
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -24,7 +29,15 @@ from django.utils.translation import gettext as _
 from accounts.cognito import errors
 from accounts.cognito.filters import FilterError
 
+if TYPE_CHECKING:
+    from django.core.management.base import BaseCommand
+
+    from accounts.staff.selectors import UserDetail
+
 INTERRUPTED_STATUS = 130  # what shells report for a process ended by SIGINT
+# The portal's own log lines that would only repeat, on the operator's terminal, what the command prints
+# (Cognito failures, audit records, ended sessions): shown with --verbosity 2.
+CHATTY_LOGGERS = ("accounts.cognito", "accounts.audit", "accounts.sessions", "accounts.staff")
 
 
 def operator_label() -> str:
@@ -92,13 +105,15 @@ def describe_error(exc: errors.CognitoError) -> str:
 def operator_errors(verbosity: int = 1) -> Iterator[None]:
     """Turn every expected failure into a one-line ``CommandError``.
 
-    Below ``--verbosity 2`` the gateway's own log lines about failed calls are held back: the command's
-    one-line message already says what failed, and a second, differently worded line only confuses.
+    Below ``--verbosity 2`` the portal's own log lines (``CHATTY_LOGGERS``: failed calls, audit records)
+    are held back: the command's output already says what happened (the audit rows are still written), and
+    a second, differently worded line only confuses.
     """
-    gateway_logger = logging.getLogger("accounts.cognito")
-    previous_level = gateway_logger.level
+    loggers = [logging.getLogger(name) for name in CHATTY_LOGGERS]
+    previous_levels = [chatty.level for chatty in loggers]
     if verbosity < 2:
-        gateway_logger.setLevel(logging.ERROR)
+        for chatty in loggers:
+            chatty.setLevel(logging.ERROR)
     try:
         yield
     except CommandError:
@@ -120,7 +135,19 @@ def operator_errors(verbosity: int = 1) -> Iterator[None]:
     except OSError as exc:
         raise CommandError(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from None
     finally:
-        gateway_logger.setLevel(previous_level)
+        for chatty, level in zip(loggers, previous_levels, strict=True):
+            chatty.setLevel(level)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def user_not_found(username: str) -> CommandError:
@@ -240,3 +267,131 @@ def key_values(pairs: Iterable[tuple[str, str]], write: Callable[[str], None], *
     width = max((display_width(label) for label, _ in items), default=0)
     for label, value in items:
         write(f"{indent}{fit(label, width)}  {value}".rstrip())
+
+
+# -- files ---------------------------------------------------------------------------------------------------
+def check_target(path: Path, *, force: bool) -> None:
+    """Refuse (``CommandError``) to overwrite a file without ``--force`` or to write into a missing folder."""
+    if path.exists() and not force:
+        raise CommandError(
+            _("%(path)s already exists. Choose another file or add --force to overwrite it.") % {"path": path}
+        )
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": directory})
+
+
+def write_privately(path: Path, chunks: Iterable[str]) -> None:
+    """Write to a private temporary file beside ``path``, then rename: nothing half-written is left.
+
+    ``mkstemp`` creates the file with mode 0600 (exports hold personal data).
+    """
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def progress_meter(stream: TextIO, total: int) -> Callable[[int], None]:
+    """A callback drawing ``[###...] n / ~total users`` (or ``n users``) every 60 users on ``stream``."""
+
+    def draw(count: int) -> None:
+        if count % 60 and count != total:
+            return
+        if total:
+            filled = min(30, count * 30 // max(total, 1))
+            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {count:,} / ~{total:,} users")
+        else:
+            stream.write(f"\r{count:,} users")
+        stream.flush()
+
+    return draw
+
+
+# -- one user, for `cognito_users get` -----------------------------------------------------------------------
+def user_document(detail: UserDetail) -> dict[str, Any]:
+    """The user's attributes, MFA, groups and devices as JSON types (times ISO 8601 UTC)."""
+    from accounts.exporting import iso_timestamp
+
+    user = detail.user
+    return {
+        "username": user.username,
+        "status": user.status,
+        "enabled": user.enabled,
+        "created": iso_timestamp(user.created),
+        "modified": iso_timestamp(user.modified),
+        "attributes": dict(sorted(user.attributes.items())),
+        "mfa": {"enabled": list(user.mfa_settings), "preferred": user.preferred_mfa or None},
+        "groups": [g.name for g in detail.groups],
+        "devices": [
+            {
+                "key": d.key,
+                "name": d.name,
+                "remembered": d.remembered,
+                "last_ip": d.last_ip,
+                "created": iso_timestamp(d.created),
+                "last_authenticated": iso_timestamp(d.last_authenticated),
+            }
+            for d in detail.devices
+        ],
+    }
+
+
+def write_user(command: BaseCommand, detail: UserDetail, *, format: str, label: str) -> None:
+    """Print one user (``format`` "json" or "table"); ``label`` is the name staff see for them."""
+    if format == "json":
+        command.stdout.write(json.dumps(user_document(detail), indent=2, ensure_ascii=False))
+        return
+    user, write = detail.user, command.stdout.write
+    if user.mfa_settings:
+        mfa = ", ".join(f"{m} (preferred)" if m == user.preferred_mfa else m for m in user.mfa_settings)
+    else:
+        mfa = _("none")
+    write(command.style.MIGRATE_HEADING(_("User %(username)s") % {"username": printable(label)}))
+    names = [(_("Username"), user.username)] if label != user.username else []
+    key_values(
+        [
+            *names,
+            (_("Status"), user.status),
+            (_("Enabled"), yes_no(user.enabled)),
+            (_("Created"), timestamp(user.created) + " UTC"),
+            (_("Modified"), timestamp(user.modified) + " UTC"),
+            (_("MFA"), mfa),
+            (_("Groups"), ", ".join(g.name for g in detail.groups) or "-"),
+        ],
+        write,
+    )
+    write("")
+    write(command.style.MIGRATE_HEADING(_("Attributes")))
+    key_values(sorted(user.attributes.items()), write)
+    write("")
+    write(command.style.MIGRATE_HEADING(_("Devices (%(count)d)") % {"count": len(detail.devices)}))
+    if not detail.devices:
+        write("  " + _("No devices."))
+        return
+    stream_table(
+        (
+            Column("  NAME", 30),
+            Column("REMEMBERED", 10),
+            Column("LAST SIGN-IN (UTC)", 18),
+            Column("LAST IP", 39),
+            Column("KEY", 60),
+        ),
+        (
+            [
+                "  " + (d.name or "-"),
+                yes_no(d.remembered),
+                timestamp(d.last_authenticated),
+                d.last_ip or "-",
+                d.key,
+            ]
+            for d in detail.devices
+        ),
+        write,
+    )

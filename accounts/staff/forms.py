@@ -1,4 +1,4 @@
-"""Forms of the staff pages: the user search, action confirmations and the invitation."""
+"""Forms of the staff pages: the user search, the action confirmations and the invitation."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito.filters import SEARCH_ATTRIBUTES, USER_STATUSES
 from accounts.cognito.idp import MAX_PAGE_SIZE
-from accounts.staff.actions import ActionSpec
+from accounts.identity import username_problem
+from accounts.staff.query import DEFAULT_PAGE_SIZE
+from accounts.staff.registry import StaffAction
 
-DEFAULT_PAGE_SIZE = 50
+__all__ = ["DEFAULT_PAGE_SIZE", "ActionForm", "BulkActionForm", "InviteForm", "UserSearchForm"]
 
 ATTRIBUTE_LABELS = {
     "username": _("Username"),
@@ -24,6 +26,15 @@ ATTRIBUTE_LABELS = {
     "preferred_username": _("Preferred username"),
     "sub": _("Sub (exact)"),
 }
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason (optional, kept in the audit log)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
 
 
 class UserSearchForm(forms.Form):
@@ -62,65 +73,77 @@ class UserSearchForm(forms.Form):
         super().__init__(data, *args, **kwargs)
 
 
-class ActionForm(forms.Form):
-    """The confirmation of one action: an optional reason, plus the action's parameter if it has one."""
+def _parameter_field(action: StaffAction, groups: list[str] | None) -> forms.Field | None:
+    if action.parameter == "group":
+        if groups:
+            return forms.ChoiceField(label=_("Group"), choices=[("", "---------")] + [(g, g) for g in groups])
+        return forms.CharField(label=_("Group"), max_length=128)
+    if action.parameter == "device_key":
+        return forms.CharField(label=_("Device key"), max_length=128, widget=forms.HiddenInput)
+    return None
 
-    reason = forms.CharField(
-        label=_("Reason (optional, kept in the audit log)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
+
+class ActionForm(forms.Form):
+    """The confirmation of one action on one user: a reason, the action's parameter, and for dangerous
+    actions the user's name typed again."""
+
+    reason = _reason_field()
 
     def __init__(
-        self, *args: Any, spec: ActionSpec, username: str, groups: list[str] | None = None, **kwargs: Any
+        self, *args: Any, action: StaffAction, name: str, groups: list[str] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.spec = spec
-        self.username = username
-        if spec.parameter == "group":
-            if groups:
-                self.fields["group"] = forms.ChoiceField(
-                    label=_("Group"), choices=[("", "---------")] + [(g, g) for g in groups]
-                )
-            else:
-                self.fields["group"] = forms.CharField(label=_("Group"), max_length=128)
-        elif spec.parameter == "device_key":
-            self.fields["device_key"] = forms.CharField(
-                label=_("Device key"), max_length=128, widget=forms.HiddenInput
-            )
-        if spec.name == "delete":
+        self.action = action
+        self.name = name
+        field = _parameter_field(action, groups)
+        if field is not None and action.parameter:
+            self.fields[action.parameter] = field
+        if action.danger == "danger":
             self.fields["confirm_username"] = forms.CharField(
                 label=_("Type the username to confirm"), max_length=256, strip=False
             )
 
     def clean_confirm_username(self) -> str:
         value = self.cleaned_data["confirm_username"]
-        if value != self.username:
+        if value != self.name:
             raise forms.ValidationError(
                 _("This does not match the username. Type “%(username)s” exactly to delete the user."),
-                params={"username": self.username},
+                params={"username": self.name},
                 code="mismatch",
             )
         return value
 
     def parameters(self) -> dict[str, str]:
-        return {self.spec.parameter: self.cleaned_data[self.spec.parameter]} if self.spec.parameter else {}
+        return (
+            {self.action.parameter: self.cleaned_data[self.action.parameter]} if self.action.parameter else {}
+        )
 
 
 class BulkActionForm(forms.Form):
-    """The reason field on the bulk-action confirmation page."""
+    """The bulk-action confirmation: a reason, and the action's parameter (a group) when it has one."""
 
-    reason = forms.CharField(
-        label=_("Reason (optional, kept in the audit log)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
+    reason = _reason_field()
+
+    def __init__(
+        self, *args: Any, action: StaffAction, groups: list[str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.action = action
+        field = _parameter_field(action, groups)
+        if field is not None and action.parameter:
+            self.fields[action.parameter] = field
+
+    def parameters(self) -> dict[str, str]:
+        return (
+            {self.action.parameter: self.cleaned_data[self.action.parameter]} if self.action.parameter else {}
+        )
 
 
 class InviteForm(forms.Form):
-    """AdminCreateUser: Cognito emails the new user a temporary password."""
+    """AdminCreateUser: Cognito emails the new user a temporary password.
+
+    In pools where the email address is the username, there is no username field: the address is used.
+    """
 
     username = forms.CharField(
         label=_("Username"),
@@ -128,17 +151,21 @@ class InviteForm(forms.Form):
         help_text=_("Letters, digits and symbols, no spaces. The user signs in with it."),
     )
     email = forms.EmailField(label=_("Email address"), max_length=254)
-    reason = forms.CharField(
-        label=_("Reason (optional, kept in the audit log)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, email_is_username: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email_is_username = email_is_username
+        if email_is_username:
+            del self.fields["username"]
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
-        if any(ch.isspace() for ch in username) or "/" in username:
-            raise forms.ValidationError(
-                _("A username cannot contain spaces or slashes. Choose another one."), code="invalid"
-            )
+        problem = username_problem(username)
+        if problem:
+            raise forms.ValidationError(problem, code="invalid")
         return username
+
+    def new_username(self) -> str:
+        """The Username for AdminCreateUser."""
+        return self.cleaned_data["email"] if self.email_is_username else self.cleaned_data["username"]

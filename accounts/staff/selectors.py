@@ -1,162 +1,145 @@
-"""Reads for the staff pages: the user list query, its signed page trail, and the user detail."""
+"""Reads for the staff pages and commands: finding a user by sub or name, the user detail, the pool's groups.
+
+A Cognito user *is* its sub (DESIGN §8); the staff pages are keyed by it. Cognito's admin calls take a
+``Username`` that may be the username, an alias, or the sub of a local user (AdminGetUser API reference,
+``Username``: "If username isn't an alias attribute in your user pool, this value must be the sub of a local
+user"). A *username* may also look like somebody else's sub on pools the portal did not create, so every
+answer is checked to have the sub that was asked for, and ListUsers ``sub = "…"`` is the fallback. A
+per-process cache maps sub → canonical username (neither ever changes); what comes back is still checked.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from django.core import signing
-from django.utils.translation import gettext as _
+from django.core.cache import cache
 
-from accounts.cognito import errors, filters, get_idp
+from accounts.cognito import errors, filters, get_idp, pool_description
 from accounts.cognito.types import CognitoUser, Device, Group, Page
-from accounts.staff.forms import DEFAULT_PAGE_SIZE
+from accounts.identity import display_name, looks_like_sub
 
-FILTER_KINDS = ("search", "status", "enabled", "group")
+GROUPS_CACHE_SECONDS = 300
+USERNAME_CACHE_SIZE = 20_000
 
-
-@dataclass(frozen=True)
-class UserQuery:
-    """What the staff asked the list for. Cognito applies one filter per call, so only the first counts."""
-
-    q: str = ""
-    attr: str = "username"
-    status: str = ""
-    enabled: bool | None = None
-    group: str = ""
-    page_size: int = DEFAULT_PAGE_SIZE
-
-    @classmethod
-    def from_cleaned(cls, data: dict[str, Any]) -> UserQuery:
-        enabled = {"true": True, "false": False}.get(data.get("enabled") or "")
-        return cls(
-            q=data.get("q") or "",
-            attr=data.get("attr") or "username",
-            status=data.get("status") or "",
-            enabled=enabled,
-            group=data.get("group") or "",
-            page_size=data.get("page_size") or DEFAULT_PAGE_SIZE,
-        )
-
-    @property
-    def requested(self) -> list[str]:
-        given = {
-            "search": bool(self.q),
-            "status": bool(self.status),
-            "enabled": self.enabled is not None,
-            "group": bool(self.group),
-        }
-        return [kind for kind in FILTER_KINDS if given[kind]]
-
-    @property
-    def applied(self) -> str | None:
-        requested = self.requested
-        return requested[0] if requested else None
-
-    @property
-    def ignored(self) -> list[str]:
-        return self.requested[1:]
-
-    def describe(self, kind: str | None = None) -> str:
-        kind = kind or self.applied
-        if kind == "search":
-            how = _("is") if filters.SEARCH_ATTRIBUTES[self.attr] == "=" else _("starts with")
-            return _("%(attribute)s %(how)s “%(value)s”") % {
-                "attribute": self.attr,
-                "how": how,
-                "value": self.q,
-            }
-        if kind == "status":
-            return _("status is %(status)s") % {"status": self.status}
-        if kind == "enabled":
-            return _("enabled users only") if self.enabled else _("disabled users only")
-        if kind == "group":
-            return _("members of the group “%(group)s”") % {"group": self.group}
-        return _("all users")
-
-    def cognito_filter(self) -> str:
-        """The ListUsers filter of the applied filter (raises ``filters.FilterError`` for bad input)."""
-        if self.applied == "search":
-            return filters.search_filter(self.attr, self.q)
-        if self.applied == "status":
-            return filters.status_filter(self.status)
-        if self.applied == "enabled":
-            return filters.enabled_filter(bool(self.enabled))
-        return ""
-
-    def trail_key(self) -> str:
-        """Pagination tokens belong to one filter: a trail is only valid for the same one."""
-        return f"group:{self.group}" if self.applied == "group" else f"filter:{self.cognito_filter()}"
-
-    def fetch_page(self, token: str | None) -> Page[CognitoUser]:
-        """One Cognito call: ListUsers, or ListUsersInGroup for the group filter."""
-        idp = get_idp()
-        if self.applied == "group":
-            return idp.list_users_in_group(self.group, limit=self.page_size, next_token=token)
-        return idp.list_users(filter=self.cognito_filter(), limit=self.page_size, pagination_token=token)
-
-    def iter_users(self) -> Iterator[CognitoUser]:
-        """Every matching user, fetched lazily one full page (60) at a time."""
-        idp = get_idp()
-        if self.applied == "group":
-            return idp.iter_users_in_group(self.group)
-        return idp.iter_users(filter=self.cognito_filter())
+_usernames: OrderedDict[tuple[str, str], str] = OrderedDict()
+_usernames_lock = threading.Lock()
 
 
-# -- the signed trail of pagination tokens ---------------------------------------------------------------
-TRAIL_SALT = "accounts.staff.user-list.trail"
-# Cognito tokens are long; keep URLs well under common 8 KB limits. Older pages stay reachable via "first".
-MAX_TRAIL = 10
+def staff_label(user: CognitoUser) -> str:
+    """The name staff see for a user: the username, unless it is a generated id (email-as-username
+    pools), then a human name (preferred_username, email …); never a bare sub."""
+    if user.username and not looks_like_sub(user.username):
+        return user.username
+    return display_name(user.username, user.attributes)
 
 
-@dataclass(frozen=True)
-class Trail:
-    """The Cognito tokens that fetched the pages after the first (``offset`` older ones were dropped)."""
+# -- the sub → username cache ----------------------------------------------------------------------------
+def _key(sub: str) -> tuple[str, str]:
+    return (get_idp().user_pool_id, sub)
 
-    tokens: tuple[str, ...] = ()
-    offset: int = 0
 
-    @property
-    def page_number(self) -> int:
-        return self.offset + len(self.tokens) + 1
+def remember(users: Iterable[CognitoUser]) -> None:
+    """Note the canonical usernames of users just read (a list page, a lookup, an invitation)."""
+    with _usernames_lock:
+        for user in users:
+            if user.sub and user.username:
+                key = _key(user.sub)
+                _usernames[key] = user.username
+                _usernames.move_to_end(key)
+        while len(_usernames) > USERNAME_CACHE_SIZE:
+            _usernames.popitem(last=False)
 
-    @property
-    def token(self) -> str | None:
-        return self.tokens[-1] if self.tokens else None
 
-    def forward(self, next_token: str) -> Trail:
-        tokens, offset = (*self.tokens, next_token), self.offset
-        if len(tokens) > MAX_TRAIL:
-            tokens, offset = tokens[1:], offset + 1
-        return Trail(tokens, offset)
+def _cached(sub: str) -> str | None:
+    with _usernames_lock:
+        return _usernames.get(_key(sub))
 
-    def back(self) -> Trail | None:
-        """The previous page's trail, or None when it fell out of the kept window."""
-        if not self.tokens:
-            return None
-        if len(self.tokens) == 1 and self.offset:
-            return None
-        return Trail(self.tokens[:-1], self.offset)
 
-    def sign(self, query: UserQuery) -> str:
-        return signing.dumps(
-            {"k": query.trail_key(), "t": list(self.tokens), "o": self.offset}, salt=TRAIL_SALT, compress=True
-        )
+def _forget(sub: str) -> None:
+    with _usernames_lock:
+        _usernames.pop(_key(sub), None)
 
-    @classmethod
-    def read(cls, value: str, query: UserQuery) -> Trail | None:
-        """The trail in a ``page_token`` parameter; None if forged, damaged or for another filter."""
+
+def _not_found(what: str) -> errors.UserNotFound:
+    return errors.UserNotFound(f"No user with {what}.", code="UserNotFoundException")
+
+
+def _get_if_sub(name: str, sub: str) -> CognitoUser | None:
+    """AdminGetUser(name), kept only when it is the user with ``sub``."""
+    try:
+        user = get_idp().admin_get_user(name)
+    except errors.UserNotFound:
+        return None
+    return user if user.sub == sub else None
+
+
+def resolve_sub(sub: str) -> CognitoUser:
+    """The user whose sub is ``sub`` (AdminGetUser, verified); raises ``UserNotFound`` when there is none.
+
+    One call when the username is cached or the pool takes subs as usernames; else ListUsers
+    ``sub = "…"`` plus AdminGetUser on the canonical username it names.
+    """
+    for name in filter(None, (_cached(sub), sub)):
+        user = _get_if_sub(name, sub)
+        if user is not None:
+            remember([user])
+            return user
+    _forget(sub)
+    page = get_idp().list_users(filter=f"sub = {filters.quote(sub)}", limit=1)
+    for listed in page.items:
+        if listed.sub == sub:
+            user = _get_if_sub(listed.username, sub)
+            if user is not None:
+                remember([user])
+                return user
+    raise _not_found("this sub")
+
+
+def lookup_name(name: str) -> CognitoUser:
+    """The user a typed name (username or sign-in alias) stands for; raises ``UserNotFound``.
+
+    AdminGetUser accepts aliases on AWS. Where it does not (older emulators), a verified alias is looked up
+    with an exact ListUsers filter, accepted only when exactly one user has it.
+    """
+    if not name or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise _not_found("this name")
+    try:
+        user = get_idp().admin_get_user(name)
+    except errors.UserNotFound:
+        user = _by_alias(name)
+    remember([user])
+    return user
+
+
+def _by_alias(name: str) -> CognitoUser:
+    try:
+        aliases = pool_description().alias_attributes
+    except errors.CognitoError:
+        aliases = ()
+    for attribute in aliases:
+        page = get_idp().list_users(filter=f"{attribute} = {filters.quote(name)}", limit=2)
+        matches = [
+            user
+            for user in page.items
+            if attribute == "preferred_username" or user.attributes.get(f"{attribute}_verified") == "true"
+        ]
+        if len(matches) == 1:
+            return get_idp().admin_get_user(matches[0].username)
+    raise _not_found("this name")
+
+
+def find_user(value: str) -> CognitoUser:
+    """A user by sub, username or alias (the commands): a sub-shaped value is tried as a sub first."""
+    if looks_like_sub(value):
         try:
-            data = signing.loads(value, salt=TRAIL_SALT)
-            if data["k"] != query.trail_key():
-                return None
-            tokens = tuple(str(token) for token in data["t"])
-            return cls(tokens, max(0, int(data["o"])))
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            return None
+            return resolve_sub(value.lower())
+        except errors.UserNotFound:
+            pass
+    return lookup_name(value)
 
 
 # -- the user detail: three calls at once ----------------------------------------------------------------
@@ -164,40 +147,65 @@ _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 
 
-def _pool() -> ThreadPoolExecutor:
-    # The boto3 client is thread-safe; one shared pool avoids starting threads on every page view.
+def pool() -> ThreadPoolExecutor:
+    """The shared thread pool for concurrent Cognito reads (the boto3 client is thread-safe)."""
     global _executor
     if _executor is None:
         with _executor_lock:
             if _executor is None:
-                _executor = ThreadPoolExecutor(max_workers=12, thread_name_prefix="cognito-detail")
+                _executor = ThreadPoolExecutor(max_workers=12, thread_name_prefix="cognito-staff")
     return _executor
 
 
 @dataclass
 class UserDetail:
+    """One user as the detail page shows them; ``devices_error`` says why the devices are missing."""
+
     user: CognitoUser
     groups: list[Group]
     devices: list[Device]
     devices_error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def user_detail(username: str) -> UserDetail:
-    """AdminGetUser, AdminListGroupsForUser and AdminListDevices, issued concurrently.
+def user_detail(sub: str) -> UserDetail:
+    """AdminGetUser, AdminListGroupsForUser and AdminListDevices for the user ``sub``, issued concurrently.
 
-    Raises ``UserNotFound`` when the user does not exist and ``CognitoUnavailable`` when any call could not
-    be made; a device listing that fails otherwise is reported on the page instead.
+    When the username is not known yet, ``resolve_sub`` runs first and the other two follow together.
+    Raises ``UserNotFound`` when there is no such user and ``CognitoUnavailable`` when any call could not be
+    made; a device listing that fails otherwise is reported in ``devices_error``.
     """
+    username = _cached(sub)
+    if username:
+        user_future = pool().submit(get_idp().admin_get_user, username)
+        detail = _groups_and_devices(username, user_future)
+        if detail is not None and detail.user.sub == sub:
+            return detail
+        _forget(sub)
+    return detail_of(resolve_sub(sub))
+
+
+def detail_of(user: CognitoUser) -> UserDetail:
+    """The groups and devices of a user just read (AdminListGroupsForUser, AdminListDevices at once)."""
+    done: Future[CognitoUser] = Future()
+    done.set_result(user)
+    detail = _groups_and_devices(user.username, done)
+    if detail is None:
+        raise _not_found("this name")
+    return detail
+
+
+def _groups_and_devices(username: str, user_future: Future[CognitoUser]) -> UserDetail | None:
+    """None when AdminGetUser says the username is gone (the caller resolves the sub again)."""
     idp = get_idp()
-    user_future: Future[CognitoUser] = _pool().submit(idp.admin_get_user, username)
-    groups_future: Future[list[Group]] = _pool().submit(idp.admin_list_groups_for_user, username)
-    devices_future: Future[Page[Device]] = _pool().submit(idp.admin_list_devices, username)
+    groups_future: Future[list[Group]] = pool().submit(idp.admin_list_groups_for_user, username)
+    devices_future: Future[Page[Device]] = pool().submit(idp.admin_list_devices, username)
     futures = (user_future, groups_future, devices_future)
     failures = [future.exception() for future in futures]  # waits for all three
     for failure in failures:
         if isinstance(failure, errors.CognitoUnavailable):
             raise failure
+    if isinstance(failures[0], errors.UserNotFound):
+        return None
     if failures[0] is not None:
         raise failures[0]
     if isinstance(failures[1], errors.UserNotFound) or isinstance(failures[2], errors.UserNotFound):
@@ -214,13 +222,29 @@ def user_detail(username: str) -> UserDetail:
     else:
         page = devices_future.result()
         devices = list(page.items)
-        if page.next_token:
-            # More than 60 devices is rare; fetch the rest only then (one more call per 60 devices).
-            token: str | None = page.next_token
-            while token:
-                more = idp.admin_list_devices(username, pagination_token=token)
-                devices.extend(more.items)
-                token = more.next_token
-    return UserDetail(
-        user=user_future.result(), groups=groups_future.result(), devices=devices, devices_error=devices_error
-    )
+        token = page.next_token
+        while token:  # more than 60 devices is rare: one more call per 60 only then
+            more = idp.admin_list_devices(username, pagination_token=token)
+            devices.extend(more.items)
+            token = more.next_token
+    return UserDetail(user_future.result(), groups_future.result(), devices, devices_error)
+
+
+# -- the pool ---------------------------------------------------------------------------------------------
+def group_names() -> list[str]:
+    """The pool's groups (ListGroups), cached so the list page stays at one ListUsers call per view."""
+    idp = get_idp()
+    key = f"accounts.staff.groups:{idp.user_pool_id}"
+    names = cache.get(key)
+    if names is None:
+        names = [group.name for group in idp.list_groups()]
+        cache.set(key, names, GROUPS_CACHE_SECONDS)
+    return names
+
+
+def estimated_users() -> int | None:
+    """DescribeUserPool's EstimatedNumberOfUsers (cached per process), None when Cognito cannot say."""
+    try:
+        return pool_description().estimated_users
+    except errors.CognitoError:
+        return None

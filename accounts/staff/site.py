@@ -1,4 +1,9 @@
-"""The portal's admin site: Cognito sign-in only, plus the Cognito user pages inside the admin chrome."""
+"""The portal's admin site: Cognito sign-in only, plus the Cognito user pages inside the admin chrome.
+
+User pages are keyed by sub (DESIGN §8, §10): ``users/<sub>/`` and ``users/<sub>/actions/<action>/`` match
+a sub only (``SubConverter``), and any other ``users/<anything>/`` is a GET lookup by username or alias that
+redirects to the sub URL, so no name, however it is spelled, can reach an action.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,27 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
-from django.urls import NoReverseMatch, URLPattern, URLResolver, path, resolve, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, path, register_converter, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from accounts.staff.actions import MANAGE_PERMISSION, VIEW_PERMISSION
+from accounts.staff import standing
+from accounts.staff.registry import MANAGE_PERMISSION, VIEW_PERMISSION
+
+
+class SubConverter:
+    """A Cognito sub in a URL: a lower-case UUID, nothing else (``/`` and names never match)."""
+
+    regex = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SubConverter, "cognito_sub")
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -30,11 +51,19 @@ class PortalAdminSite(admin.AdminSite):
 
     # -- access: the Cognito sign-in is the only way in ------------------------------------------------------
     def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., Any]:
-        """Anonymous people go straight to the Cognito sign-in; signed-in non-staff get a 403."""
+        """Anonymous people go straight to the Cognito sign-in; signed-in non-staff get a 403.
+
+        Staff members' Cognito standing is re-checked first (``standing.check``): a disabled or deleted
+        account loses its sessions, and removed roles take effect on this very request.
+        """
         inner = super().admin_view(view, cacheable)
 
         @functools.wraps(view)
         def gate(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if self.has_permission(request):
+                ended = standing.check(request)
+                if ended is not None:
+                    return ended
             if not self.has_permission(request):
                 if request.user.is_authenticated:
                     raise PermissionDenied
@@ -89,11 +118,12 @@ class PortalAdminSite(admin.AdminSite):
             path("cognito/users/", wrap(views.user_list), name="cognito_user_list"),
             path("cognito/users/export.csv", wrap(views.export_csv), name="cognito_user_export"),
             path(
-                "cognito/users/<path:username>/actions/<slug:action>/",
+                "cognito/users/<cognito_sub:sub>/actions/<slug:action>/",
                 wrap(views.user_action),
                 name="cognito_user_action",
             ),
-            path("cognito/users/<path:username>/", wrap(views.user_detail), name="cognito_user_detail"),
+            path("cognito/users/<cognito_sub:sub>/", wrap(views.user_detail), name="cognito_user_detail"),
+            path("cognito/users/<path:name>/", wrap(views.user_lookup), name="cognito_user_lookup"),
         ]
         return cognito_urls + super().get_urls()
 

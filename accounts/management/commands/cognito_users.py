@@ -1,18 +1,15 @@
 """``manage.py cognito_users``: list, inspect, export and act on the Cognito pool's users from a terminal.
 
 Reads pages lazily (``--limit`` stops calling Cognito as soon as it has enough users); exports stream to a
-file in constant memory; every change goes through the staff actions service, so it is confirmed and
-written to the audit log with the operator as actor.
+file in constant memory and are audited like the web's. The action subcommands come from the staff action
+registry (``accounts.staff.registry``): the same texts, rules and audit rows as the staff pages, with the
+operator as actor. Users are named by username, sign-in alias or sub.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import sys
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,27 +17,34 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from accounts import audit, exporting
+from accounts import exporting
 from accounts.cognito import errors, filters, get_idp, pool_description
 from accounts.cognito.idp import MAX_PAGE_SIZE
-from accounts.cognito.types import CognitoUser, Device, Group
+from accounts.cognito.types import CognitoUser
 from accounts.management.cli import (
     Column,
+    check_target,
     confirm,
     describe_error,
-    key_values,
     operator_errors,
     operator_label,
+    positive_int,
     printable,
+    progress_meter,
     require_configuration,
     stream_table,
     timestamp,
     user_not_found,
+    write_privately,
+    write_user,
     yes_no,
 )
-from accounts.models import AuditEvent
-from accounts.staff.actions import ACTIONS as STAFF_ACTIONS
-from accounts.staff.actions import Actor, perform
+from accounts.staff import registry, selectors
+from accounts.staff.outcomes import Outcome
+from accounts.staff.query import UserQuery
+from accounts.staff.registry import Actor, StaffAction
+from accounts.staff.reports import report
+from accounts.staff.service import attempt
 
 LIST_COLUMNS = (
     Column("USERNAME", 32),
@@ -49,32 +53,12 @@ LIST_COLUMNS = (
     Column("ENABLED", 7),
     Column("CREATED (UTC)", 16),
 )
-
-# Subcommand → staff action (accounts.staff.actions): the same confirmation and success texts as the pages.
-ACTION_COMMANDS: dict[str, str] = {
-    "disable": "disable",
-    "enable": "enable",
-    "signout": "sign_out",
-    "reset-mfa": "reset_mfa",
+FILTER_OPTIONS = {
+    "search": "--search",
+    "status": "--status",
+    "enabled": "--enabled/--disabled",
+    "group": "--group",
 }
-
-
-ACTION_HELP = {
-    "disable": "Disable users: they cannot sign in until enabled again.",
-    "enable": "Enable users again.",
-    "signout": "Sign users out everywhere (their refresh tokens stop working).",
-    "reset-mfa": "Reset MFA: authenticator off, devices forgotten, signed out everywhere.",
-}
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 class Command(BaseCommand):
@@ -82,7 +66,6 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
-
         listing = sub.add_parser(
             "list",
             help="List users (one Cognito filter at a time).",
@@ -101,11 +84,9 @@ class Command(BaseCommand):
             default="table",
             help="table for people (default); json (an array) or csv (formula-safe) for scripts.",
         )
-
         get = sub.add_parser("get", help="Show one user: attributes, groups, MFA settings and devices.")
-        get.add_argument("username")
+        get.add_argument("username", help="Username, sign-in alias (email …) or sub.")
         get.add_argument("--format", choices=("table", "json"), default="table")
-
         export = sub.add_parser(
             "export",
             help="Export users to a file (streamed; formula-safe CSV).",
@@ -121,27 +102,30 @@ class Command(BaseCommand):
         )
         export.add_argument("--force", action="store_true", help="Overwrite the file if it exists.")
         self._add_filters(export)
+        for action in registry.command_actions():
+            self._add_action(sub, action)
 
-        for name, action_name in ACTION_COMMANDS.items():
-            spec = STAFF_ACTIONS[action_name]
-            action = sub.add_parser(
-                name,
-                help=ACTION_HELP[name],
-                description=str(spec.confirmation % {"username": "USERNAME"})
-                + " Asks for confirmation unless --yes; every attempt goes to the audit log.",
-            )
-            action.add_argument("usernames", nargs="+", metavar="USERNAME")
-            self._add_action_options(action)
-
-        invite = sub.add_parser(
-            "invite",
-            help="Invite a user: Cognito emails a temporary password.",
-            description="Create the user and email them a temporary password. At their first sign-in "
-            "they choose a password and set up an authenticator app.",
+    @staticmethod
+    def _add_action(sub: Any, action: StaffAction) -> None:
+        parameter = action.parameter.replace("_", "-") if action.parameter else ""
+        example = {"username": "USERNAME", "parameter": parameter.upper() or "-"}
+        parser = sub.add_parser(
+            action.command,
+            help=str(action.summary),
+            description=str(action.confirmation % example)
+            + " Asks for confirmation unless --yes; every attempt goes to the audit log.",
         )
-        invite.add_argument("username")
-        invite.add_argument("--email", required=True)
-        self._add_action_options(invite)
+        if action.creates_user:
+            parser.add_argument("usernames", nargs=1, metavar="USERNAME")
+        else:
+            parser.add_argument(
+                "usernames", nargs="+", metavar="USER", help="Username, sign-in alias or sub."
+            )
+        if parameter:
+            parser.add_argument(f"--{parameter}", dest="parameter", required=True)
+        parser.add_argument("--reason", default="", help="Why (stored in the audit log).")
+        parser.add_argument("--yes", "-y", action="store_true", help="Do not ask for confirmation.")
+        parser.set_defaults(staff_action=action.name)
 
     @staticmethod
     def _add_filters(parser: CommandParser) -> None:
@@ -158,11 +142,6 @@ class Command(BaseCommand):
         enabled.add_argument("--disabled", dest="enabled", action="store_false", help="Only disabled users.")
         parser.add_argument("--group", help="Members of this Cognito group.")
 
-    @staticmethod
-    def _add_action_options(parser: CommandParser) -> None:
-        parser.add_argument("--reason", default="", help="Why (stored in the audit log).")
-        parser.add_argument("--yes", "-y", action="store_true", help="Do not ask for confirmation.")
-
     def handle(self, *args: Any, subcommand: str, **options: Any) -> None:
         with operator_errors(options["verbosity"]):
             require_configuration()
@@ -172,56 +151,51 @@ class Command(BaseCommand):
                 self.get_user(options["username"], options["format"])
             elif subcommand == "export":
                 self.export(**options)
-            elif subcommand == "invite":
-                self.invite(options["username"], options["email"], options["reason"], options["yes"])
             else:
-                self.act(subcommand, options["usernames"], options["reason"], options["yes"])
+                action = registry.get(options["staff_action"])
+                self.act(
+                    action, options["usernames"], options.get("parameter"), options["reason"], options["yes"]
+                )
 
     # -- reading -------------------------------------------------------------------------------------------
-    def _users(
-        self, options: dict[str, Any], *, page_size: int = MAX_PAGE_SIZE
-    ) -> tuple[Iterator[CognitoUser], str]:
-        """The lazy user iterator for the options' filter, and a description of the filter."""
-        chosen = [
-            name
-            for name, given in (
-                ("--search", options.get("search")),
-                ("--status", options.get("status")),
-                ("--enabled/--disabled", options.get("enabled") is not None),
-                ("--group", options.get("group")),
-            )
-            if given
-        ]
-        if len(chosen) > 1:
+    def _query(self, options: dict[str, Any]) -> UserQuery:
+        """The options' query (``UserQuery``, as on the staff pages); a second filter is refused."""
+        attribute, prefix = "username", ""
+        if options.get("search"):
+            attribute, sep, prefix = options["search"].partition("=")
+            if not sep or not attribute.strip() or not prefix:
+                raise CommandError(
+                    _("--search needs ATTR=PREFIX, for example --search email=alice@ (got %(value)s).")
+                    % {"value": printable(repr(options["search"]))}
+                )
+        query = UserQuery(
+            q=prefix,
+            attr=attribute.strip(),
+            status=options.get("status") or "",
+            enabled=options.get("enabled"),
+            group=options.get("group") or "",
+        )
+        given = [FILTER_OPTIONS[kind] for kind in query.requested]
+        if len(given) > 1:
             raise CommandError(
                 _(
                     "Cognito filters on one thing at a time, and %(given)s were given. Keep one of them "
                     "and narrow the rest with --format csv | grep, or in a spreadsheet."
                 )
-                % {"given": " and ".join(chosen)}
+                % {"given": " and ".join(given)}
             )
-        idp = get_idp()
-        if options.get("group"):
-            group = options["group"]
-            return self._group_members(group, page_size), f"group {group}"
-        expression = ""
-        if options.get("search"):
-            attribute, sep, prefix = options["search"].partition("=")
-            if not sep or not attribute.strip():
-                raise CommandError(
-                    _("--search needs ATTR=PREFIX, for example --search email=alice@ (got %(value)s).")
-                    % {"value": printable(repr(options["search"]))}
-                )
-            expression = filters.search_filter(attribute.strip(), prefix)
-        elif options.get("status"):
-            expression = filters.status_filter(options["status"])
-        elif options.get("enabled") is not None:
-            expression = filters.enabled_filter(options["enabled"])
-        return idp.iter_users(filter=expression, page_size=page_size), expression
+        return query
 
-    def _group_members(self, group: str, page_size: int) -> Iterator[CognitoUser]:
+    def _users(self, query: UserQuery, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[CognitoUser]:
+        users = query.iter_users(page_size=page_size)
+        if query.applied != "group":
+            return users
+        return self._group_members(query.group, users)
+
+    @staticmethod
+    def _group_members(group: str, users: Iterator[CognitoUser]) -> Iterator[CognitoUser]:
         try:
-            yield from get_idp().iter_users_in_group(group, page_size=page_size)
+            yield from users
         except errors.ResourceNotFound:
             names = ", ".join(g.name for g in get_idp().list_groups()) or _("none")
             raise CommandError(
@@ -230,11 +204,11 @@ class Command(BaseCommand):
             ) from None
 
     def list_users(self, *, limit: int | None, format: str, **options: Any) -> None:
+        """``list``: a table for people, or JSON/CSV for scripts, one page at a time."""
         page_size = min(limit, MAX_PAGE_SIZE) if limit else MAX_PAGE_SIZE
-        users, _description = self._users(options, page_size=page_size)
+        users: Iterable[CognitoUser] = self._users(self._query(options), page_size=page_size)
         if limit:
             users = islice(users, limit)
-        write = self._write_line
         if format == "json":
             self._write_chunks(exporting.json_array(self._counted(users)))
             count = self._count
@@ -242,12 +216,12 @@ class Command(BaseCommand):
             self._write_chunks(exporting.csv_lines(self._counted(users)))
             count = self._count
         else:
-            count = stream_table(LIST_COLUMNS, (self._list_row(u) for u in users), write)
+            rows = (
+                [u.username, u.email or "-", u.status, yes_no(u.enabled), timestamp(u.created)] for u in users
+            )
+            count = stream_table(LIST_COLUMNS, rows, self._write_line)
         if format == "table" or self._stderr_is_tty():
             self._footer(count, limit)
-
-    def _list_row(self, user: CognitoUser) -> list[str]:
-        return [user.username, user.email or "-", user.status, yes_no(user.enabled), timestamp(user.created)]
 
     def _footer(self, count: int, limit: int | None) -> None:
         if count == 0:
@@ -260,132 +234,52 @@ class Command(BaseCommand):
         else:
             self._note(_("%(count)d users.") % {"count": count} if count != 1 else _("1 user."))
 
-    def get_user(self, username: str, format: str) -> None:
-        idp = get_idp()
+    def get_user(self, name: str, format: str) -> None:
+        """``get``: one user by username, alias or sub, with groups and devices."""
         try:
-            user = idp.admin_get_user(username)
+            user = selectors.find_user(name)
         except errors.UserNotFound:
-            raise user_not_found(username) from None
-        groups = idp.admin_list_groups_for_user(username)
-        devices = idp.all_devices(username=username)
-        if format == "json":
-            self.stdout.write(
-                json.dumps(self._user_document(user, groups, devices), indent=2, ensure_ascii=False)
+            raise user_not_found(name) from None
+        detail = selectors.detail_of(user)
+        if detail.devices_error:
+            raise CommandError(
+                _("The devices could not be listed: %(error)s") % {"error": detail.devices_error}
             )
-            return
-        self._write_user(user, groups, devices)
-
-    @staticmethod
-    def _user_document(user: CognitoUser, groups: list[Group], devices: list[Device]) -> dict[str, Any]:
-        return {
-            "username": user.username,
-            "status": user.status,
-            "enabled": user.enabled,
-            "created": exporting.iso_timestamp(user.created),
-            "modified": exporting.iso_timestamp(user.modified),
-            "attributes": dict(sorted(user.attributes.items())),
-            "mfa": {"enabled": list(user.mfa_settings), "preferred": user.preferred_mfa or None},
-            "groups": [g.name for g in groups],
-            "devices": [
-                {
-                    "key": d.key,
-                    "name": d.name,
-                    "remembered": d.remembered,
-                    "last_ip": d.last_ip,
-                    "created": exporting.iso_timestamp(d.created),
-                    "last_authenticated": exporting.iso_timestamp(d.last_authenticated),
-                }
-                for d in devices
-            ],
-        }
-
-    def _write_user(self, user: CognitoUser, groups: list[Group], devices: list[Device]) -> None:
-        write = self._write_line
-        if user.mfa_settings:
-            mfa = ", ".join(f"{m} (preferred)" if m == user.preferred_mfa else m for m in user.mfa_settings)
-        else:
-            mfa = _("none")
-        write(self.style.MIGRATE_HEADING(_("User %(username)s") % {"username": printable(user.username)}))
-        key_values(
-            [
-                (_("Status"), user.status),
-                (_("Enabled"), yes_no(user.enabled)),
-                (_("Created"), timestamp(user.created) + " UTC"),
-                (_("Modified"), timestamp(user.modified) + " UTC"),
-                (_("MFA"), mfa),
-                (_("Groups"), ", ".join(g.name for g in groups) or "-"),
-            ],
-            write,
-        )
-        write("")
-        write(self.style.MIGRATE_HEADING(_("Attributes")))
-        key_values(sorted(user.attributes.items()), write)
-        write("")
-        write(self.style.MIGRATE_HEADING(_("Devices (%(count)d)") % {"count": len(devices)}))
-        if not devices:
-            write("  " + _("No devices."))
-            return
-        stream_table(
-            (
-                Column("  NAME", 30),
-                Column("REMEMBERED", 10),
-                Column("LAST SIGN-IN (UTC)", 18),
-                Column("LAST IP", 39),
-                Column("KEY", 60),
-            ),
-            (
-                [
-                    "  " + (d.name or "-"),
-                    yes_no(d.remembered),
-                    timestamp(d.last_authenticated),
-                    d.last_ip or "-",
-                    d.key,
-                ]
-                for d in devices
-            ),
-            write,
-        )
+        write_user(self, detail, format=format, label=selectors.staff_label(user))
 
     # -- export --------------------------------------------------------------------------------------------
     def export(self, *, output: str, format: str | None, force: bool, **options: Any) -> None:
+        """``export``: every matching user to a file (temp file + rename) or stdout, audited as on the web."""
         format = format or self._format_from_name(output)
-        users, description = self._users(options)
-        progress = self._progress(estimate=not description)
-        counted = self._counted(users, progress)
-        chunks: Iterable[str] = {
-            "csv": lambda: exporting.csv_lines(counted),
-            "json": lambda: exporting.json_array(counted),
-            "jsonl": lambda: exporting.json_lines(counted),
-        }[format]()
+        query = self._query(options)
         destination = _("standard output") if output == "-" else output
-        detail = f"as {format} to {destination}" + (f"; filter: {description}" if description else "")
+        record = exporting.ExportAudit(
+            what=query.describe(), format=format, destination=destination, actor_label=operator_label()
+        )
+        progress = self._progress(estimate=query.applied is None)
+        counted = self._counted(exporting.audited(self._users(query), record), progress)
+        chunks: Iterable[str] = {
+            "csv": exporting.csv_lines,
+            "json": exporting.json_array,
+            "jsonl": exporting.json_lines,
+        }[format](counted)
+        if output != "-":
+            check_target(Path(output), force=force)
         try:
+            record.begin()
             if output == "-":
                 self._write_chunks(chunks)
             else:
-                self._write_file(Path(output), chunks, force=force)
-        except (errors.CognitoError, KeyboardInterrupt, OSError) as exc:
-            # The attempt is part of the trail too: who tried to take which data, and how far it got.
-            audit.record(
-                "export",
-                "",
-                outcome=AuditEvent.Outcome.FAILURE,
-                actor_label=operator_label(),
-                detail=f"stopped after {self._count} users {detail}: {exc.__class__.__name__}",
-            )
+                write_privately(Path(output), chunks)
+        except BaseException as exc:
+            # A failure of the file or the terminal happens outside the listing: settle the row here.
+            record.fail(exporting.failure_reason(exc))
             raise
         finally:
             if progress:
                 self._note("")
-        audit.record(
-            "export",
-            "",
-            outcome=AuditEvent.Outcome.SUCCESS,
-            actor_label=operator_label(),
-            detail=f"{self._count} users {detail}",
-        )
         summary = _("Exported %(count)d users to %(destination)s (%(format)s).") % {
-            "count": self._count,
+            "count": record.count,
             "destination": destination,
             "format": format.upper(),
         }
@@ -399,28 +293,7 @@ class Command(BaseCommand):
         suffix = Path(output).suffix.lower()
         return {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, "csv")
 
-    def _write_file(self, path: Path, chunks: Iterable[str], *, force: bool) -> None:
-        """Write to a private temporary file beside the target, then rename: no half-written exports."""
-        if path.exists() and not force:
-            raise CommandError(
-                _("%(path)s already exists. Choose another file or add --force to overwrite it.")
-                % {"path": path}
-            )
-        directory = path.parent if str(path.parent) else Path(".")
-        if not directory.is_dir():
-            raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": directory})
-        # mkstemp creates the file with mode 0600: the export holds personal data.
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    def _progress(self, *, estimate: bool):
+    def _progress(self, *, estimate: bool) -> Callable[[int], None] | None:
         """A progress callback drawing on stderr, or None when stderr is not a terminal."""
         if not self._stderr_is_tty():
             return None
@@ -430,76 +303,55 @@ class Command(BaseCommand):
                 total = pool_description().estimated_users
             except errors.CognitoError:
                 total = 0
-        stream = self.stderr._out
-
-        def draw(count: int) -> None:
-            if count % 60 and count != total:
-                return
-            if total:
-                filled = min(30, count * 30 // max(total, 1))
-                stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {count:,} / ~{total:,} users")
-            else:
-                stream.write(f"\r{count:,} users")
-            stream.flush()
-
-        return draw
+        return progress_meter(self.stderr._out, total)
 
     # -- actions -------------------------------------------------------------------------------------------
-    def act(self, command: str, usernames: list[str], reason: str, assume_yes: bool) -> None:
-        spec = STAFF_ACTIONS[ACTION_COMMANDS[command]]
-        confirm(
-            str(spec.confirmation % {"username": ", ".join(printable(u) for u in usernames)}),
-            assume_yes=assume_yes,
-            hint=_("Add --yes to %(command)s from a script.") % {"command": command},
-            stderr=self.stderr._out,
-        )
-        self._perform_all(spec.name, usernames, reason)
-
-    def invite(self, username: str, email: str, reason: str, assume_yes: bool) -> None:
-        spec = STAFF_ACTIONS["invite"]
-        confirm(
-            str(spec.confirmation % {"username": printable(username), "parameter": printable(email)}),
-            assume_yes=assume_yes,
-            hint=_("Add --yes to invite from a script."),
-            stderr=self.stderr._out,
-        )
-        self._perform_all(spec.name, [username], reason, email=email)
-
-    def _perform_all(self, action: str, usernames: list[str], reason: str, **params: Any) -> None:
+    def act(
+        self, action: StaffAction, names: list[str], parameter: str | None, reason: str, assume_yes: bool
+    ) -> None:
         """Each user in turn, each with its own audit record; a failure does not stop the others."""
-        spec = STAFF_ACTIONS[action]
+        shown = {"username": ", ".join(printable(n) for n in names), "parameter": printable(parameter or "")}
+        confirm(
+            str(action.confirmation % shown),
+            assume_yes=assume_yes,
+            hint=_("Add --yes to %(command)s from a script.") % {"command": action.command},
+            stderr=self.stderr._out,
+        )
+        params = {action.parameter: parameter} if action.parameter else {}
         actor = Actor.operator(operator_label())
-        failures: list[str] = []
-        for username in usernames:
-            try:
-                perform(action, username, actor=actor, reason=reason, **params)
-            except errors.CognitoUnavailable:
-                raise
-            except errors.CognitoError as exc:
-                failures.append(self._action_failure(username, exc))
-                if len(usernames) > 1:
-                    self._note(failures[-1])
+        problems: list[str] = []
+        for name in names:
+            result = attempt(action.name, name, actor=actor, reason=reason, **params)
+            label = printable(selectors.staff_label(result.user) if result.user else name)
+            if result.outcome is Outcome.DONE:
+                self.stdout.write(self.style.SUCCESS(report(result, action, label).text))
                 continue
-            parameter = printable(str(params.get(spec.parameter or "", "")))
-            text = spec.success % {"username": printable(username), "parameter": parameter}
-            self.stdout.write(self.style.SUCCESS(str(text)))
-        if len(usernames) == 1 and failures:
-            raise CommandError(failures[0])
-        if failures:
+            error = result.error
+            if isinstance(error, errors.CognitoUnavailable) and not result.steps:
+                raise CommandError(describe_error(error))  # Cognito cannot be asked: stop here
+            problems.append(self._problem(result, action, name, label))
+            if len(names) > 1:
+                self._note(problems[-1])
+        if len(names) == 1 and problems:
+            raise CommandError(problems[0])
+        if problems:
             raise CommandError(
                 _("%(failed)d of %(total)d users could not be changed; see above and the audit log.")
-                % {"failed": len(failures), "total": len(usernames)}
+                % {"failed": len(problems), "total": len(names)}
             )
 
     @staticmethod
-    def _action_failure(username: str, exc: errors.CognitoError) -> str:
-        if isinstance(exc, errors.UserNotFound):
-            return str(user_not_found(username))
-        if isinstance(exc, errors.UsernameExists):
+    def _problem(result: Any, action: StaffAction, name: str, label: str) -> str:
+        error = result.error
+        if isinstance(error, errors.UserNotFound):
+            return str(user_not_found(name))
+        if isinstance(error, errors.UsernameExists):
             return _("A user named %(username)s already exists (UsernameExistsException).") % {
-                "username": printable(repr(username))
+                "username": printable(repr(name))
             }
-        return f"{printable(username)}: {describe_error(exc)}"
+        if error is not None and not result.partial and not isinstance(error, errors.CognitoUnavailable):
+            return f"{label}: {describe_error(error)}"
+        return printable(report(result, action, label).text)
 
     # -- output plumbing -----------------------------------------------------------------------------------
     _count = 0

@@ -18,11 +18,15 @@ PERMISSIONS = {
 }
 
 
-def make_staff(username: str, level: str | None, *, is_staff: bool = True):
+def make_staff(
+    username: str, level: str | None, *, is_staff: bool = True, is_superuser: bool = False, sub=None
+):
     """A mirror user (as the sign-in would create) with the permissions of ``level`` (None: none)."""
     from accounts.models import User
 
-    user = User.objects.create_user(username=username, is_staff=is_staff)
+    user = User.objects.create_user(
+        username=username, is_staff=is_staff, is_superuser=is_superuser, cognito_sub=sub
+    )
     if level:
         user.user_permissions.set(
             Permission.objects.filter(content_type__app_label="accounts", codename__in=PERMISSIONS[level])
@@ -46,6 +50,25 @@ def staff_client(db) -> Client:
 @pytest.fixture
 def viewer_client(db) -> Client:
     return client_for(make_staff("staff-viewer", "view"))
+
+
+def sub_of(pool: LocalPool, username: str) -> str:
+    """The user's sub, read with the test's own admin client (not counted as a portal call)."""
+    response = pool.admin.admin_get_user(UserPoolId=pool.pool_id, Username=username)
+    return {a["Name"]: a["Value"] for a in response["UserAttributes"]}["sub"]
+
+
+def detail_url(pool: LocalPool, username: str) -> str:
+    """The staff page of the user named ``username`` (staff pages are keyed by sub)."""
+    return f"/admin/cognito/users/{sub_of(pool, username)}/"
+
+
+def action_url(pool: LocalPool, username: str, action: str) -> str:
+    return f"/admin/cognito/users/{sub_of(pool, username)}/actions/{action}/"
+
+
+# A well-formed sub that belongs to nobody (routes, permission checks, vanished users).
+NOBODY = "00000000-0000-4000-8000-000000000000"
 
 
 def inject_fault(pool: LocalPool, **fault) -> None:

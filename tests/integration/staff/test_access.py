@@ -9,25 +9,30 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from accounts.staff.actions import ACTIONS, USER_ACTIONS
+from accounts.staff import registry
 
-from .conftest import client_for, make_staff
+from .conftest import NOBODY, client_for, make_staff, sub_of
+
+ACTIONS = {action.name: action for action in registry.all_actions()}
+USER_ACTIONS = [action.name for action in registry.user_actions()]
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 
-# (url, method, permission level needed: view | manage | delete)
+# (url, method, permission level needed: view | manage | delete); SUB stands for the target's sub.
+SUB = "{sub}"
 ROUTES: list[tuple[str, str, str]] = [
     ("/admin/cognito/", "get", "view"),
     ("/admin/cognito/users/", "get", "view"),
     ("/admin/cognito/users/", "post", "manage"),
     ("/admin/cognito/users/alice/", "get", "view"),
+    (f"/admin/cognito/users/{SUB}/", "get", "view"),
     ("/admin/cognito/users/export.csv", "get", "view"),
     ("/admin/cognito/invite/", "get", "manage"),
     ("/admin/cognito/invite/", "post", "manage"),
 ] + [
-    (f"/admin/cognito/users/alice/actions/{name}/", method, "delete" if name == "delete" else "manage")
+    (f"/admin/cognito/users/{SUB}/actions/{name}/", method, "delete" if name == "delete" else "manage")
     for name in USER_ACTIONS
     for method in ("get", "post")
 ]
@@ -47,6 +52,7 @@ def test_the_table_covers_every_staff_url():
         "cognito_user_export",
         "cognito_user_action",
         "cognito_user_detail",
+        "cognito_user_lookup",
     }
     assert {url.split("/actions/")[1].strip("/") for url, _, _ in ROUTES if "/actions/" in url} == set(
         USER_ACTIONS
@@ -54,10 +60,11 @@ def test_the_table_covers_every_staff_url():
     assert ACTIONS["delete"].permission == "accounts.delete_cognito_users"
 
 
-def refusals(client: Client, routes=ROUTES) -> list[tuple[str, str, int, str]]:
-    """(method, url, status, location) of every route."""
+def refusals(client: Client, routes=ROUTES, sub: str = NOBODY) -> list[tuple[str, str, int, str]]:
+    """(method, url, status, location) of every route, with ``sub`` as the target."""
     answers = []
     for url, method, _needed in routes:
+        url = url.replace(SUB, sub)
         response = getattr(client, method)(url)
         answers.append((method, url, response.status_code, response.get("Location", "")))
     return answers
@@ -91,11 +98,12 @@ def test_each_permission_level(cognito, level):
     client = client_for(make_staff("staff", level))
     allowed = [route for route in ROUTES if LEVELS.index(level) >= LEVELS.index(route[2])]
     denied = [route for route in ROUTES if route not in allowed]
+    sub = sub_of(cognito, "alice")
     # Denied routes first, so that no allowed action has changed alice meanwhile.
-    assert [answer for answer in refusals(client, denied) if answer[2] != 403] == []
+    assert [answer for answer in refusals(client, denied, sub) if answer[2] != 403] == []
     assert not AuditEvent.objects.exists()
     # Allowed: the page, a redirect or a validation answer, never a refusal.
-    assert [answer for answer in refusals(client, allowed) if answer[2] not in (200, 302, 400)] == []
+    assert [answer for answer in refusals(client, allowed, sub) if answer[2] not in (200, 302, 400)] == []
 
 
 def test_admin_index_for_non_staff_is_403_and_lists_cognito_users_for_viewers(cognito):
@@ -166,5 +174,6 @@ def test_cognito_staff_group_grants_view_and_manage_but_not_delete(cognito):
     apply_groups(staff, [settings.COGNITO_STAFF_GROUP])
     client = client_for(User.objects.get(pk=staff.pk))
     assert client.get("/admin/cognito/users/").status_code == 200
-    assert client.get("/admin/cognito/users/alice/actions/disable/").status_code == 200
-    assert client.get("/admin/cognito/users/alice/actions/delete/").status_code == 403
+    sub = sub_of(cognito, "alice")
+    assert client.get(f"/admin/cognito/users/{sub}/actions/disable/").status_code == 200
+    assert client.get(f"/admin/cognito/users/{sub}/actions/delete/").status_code == 403

@@ -1,4 +1,4 @@
-"""accounts.staff.actions.perform against localcognito: each action's effect in Cognito and its audit row."""
+"""accounts.staff.service.perform against localcognito: each action's effect in Cognito and its audit row."""
 
 from __future__ import annotations
 
@@ -7,10 +7,14 @@ from django.test import Client, RequestFactory
 
 from accounts.cognito import errors, get_idp
 from accounts.models import AuditEvent, RememberedDevice
-from accounts.staff.actions import ACTIONS, Actor, perform
+from accounts.staff import registry
+from accounts.staff.registry import Actor
+from accounts.staff.service import perform
 from tests.conftest import STRONG_PASSWORD
 
-from .conftest import client_for, make_staff, remember_device, sign_in_with_totp
+from .conftest import client_for, make_staff, remember_device, sign_in_with_totp, sub_of
+
+ACTIONS = {action.name: action for action in registry.all_actions()}
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +76,7 @@ def test_disable_then_enable(cognito):
     assert user_state(cognito, "alice")["Enabled"] is False
     assert_audited(event, "disable", "alice")
     assert event.reason == "left the company"
-    assert event.target_sub == ""  # no mirror user, no extra Cognito call to find the sub
+    assert event.target_sub == sub_of(cognito, "alice")  # audit rows keep the sub (issue #9)
     event = perform("enable", "alice", actor=OPERATOR)
     assert user_state(cognito, "alice")["Enabled"] is True
     assert_audited(event, "enable", "alice")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import AuditEvent
-from accounts.staff.actions import Actor, perform
+from accounts.staff.registry import Actor
+from accounts.staff.service import perform
 
-from .conftest import client_for, make_staff
+from .conftest import client_for, detail_url, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +53,9 @@ def test_filters_and_search(events, staff_client):
         assert title in body
 
 
-def test_targets_link_to_the_cognito_user_and_reasons_are_escaped(events, staff_client):
+def test_targets_link_to_the_cognito_user_and_reasons_are_escaped(cognito, events, staff_client):
     body = staff_client.get(AUDIT).content.decode()
-    assert 'href="/admin/cognito/users/alice/"' in body
+    assert f'href="{detail_url(cognito, "alice")}"' in body  # by sub: the page of exactly that user
     detail = staff_client.get(f"{AUDIT}{events.get(action='disable').pk}/change/").content.decode()
     assert "<script>alert(1)</script>" not in detail
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail

@@ -96,3 +96,60 @@ def test_throttled_export_returns_to_the_list_with_a_message(cognito, staff_clie
     assert response["Location"] == "/admin/cognito/users/?status=CONFIRMED"
     assert any("try again in a minute" in str(m) for m in get_messages(response.wsgi_request))
     assert not AuditEvent.objects.exists()
+
+
+# -- issue #10.7: a failed stream is visible, and audited as a failure -----------------------------------
+def read_until_it_fails(response) -> tuple[str, BaseException | None]:
+    chunks, failure = [], None
+    try:
+        for chunk in response.streaming_content:
+            chunks.append(chunk.decode("utf-8"))
+    except Exception as exc:  # the WSGI server sees this and aborts the transfer
+        failure = exc
+    return "".join(chunks), failure
+
+
+def test_cognito_failing_mid_export_aborts_the_download_and_audits_failure(cognito, staff_client):
+    from accounts.cognito import errors
+
+    create_users(cognito, 70)
+    response = staff_client.get(EXPORT)
+    assert response.status_code == 200
+    header = next(iter(response.streaming_content)).decode()  # the stream starts: the audit row is written
+    event = AuditEvent.objects.get(action="export")
+    assert event.outcome == "unknown" and event.detail.startswith("started as csv to download")
+    inject_fault(cognito, operation="ListUsers", error="InternalErrorException", status=500)
+
+    text, failure = read_until_it_fails(response)
+    text = header + text
+
+    assert isinstance(failure, errors.CognitoUnavailable)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 1 + 60 + 1
+    assert rows[-1][0].startswith("# EXPORT INCOMPLETE after 60 users")
+    event.refresh_from_db()
+    assert event.outcome == "failure"
+    assert event.detail.startswith("stopped after 60 users as csv to download; filter: all users")
+
+
+def test_the_export_is_a_success_only_after_its_last_row(cognito, staff_client):
+    create_users(cognito, 61)
+    response = staff_client.get(EXPORT)
+    chunks = iter(response.streaming_content)
+    for _ in range(1 + 61):
+        next(chunks)
+    assert AuditEvent.objects.get(action="export").outcome == "unknown"
+    assert list(chunks) == []  # the end of the stream
+    event = AuditEvent.objects.get(action="export")
+    assert (event.outcome, event.target_username) == ("success", "")
+    assert event.detail == "61 users as csv to download; filter: all users"
+
+
+def test_an_interrupted_download_is_audited_as_a_failure(cognito, staff_client):
+    create_users(cognito, 5)
+    response = staff_client.get(EXPORT)
+    chunks = iter(response.streaming_content)
+    next(chunks), next(chunks)
+    response.close()  # what the WSGI server does when the browser goes away
+    event = AuditEvent.objects.get(action="export")
+    assert event.outcome == "failure" and "interrupted" in event.detail

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from .conftest import NOBODY
+
 pytestmark = pytest.mark.django_db
 
 text = st.text(max_size=300)
@@ -51,5 +53,21 @@ def test_action_forms(cognito, staff_client, confirm, reason, group, device_key)
         ("add_to_group", {"group": group, "reason": reason}),
         ("forget_device", {"device_key": device_key}),
     ):
-        response = staff_client.post(f"/admin/cognito/users/nobody/actions/{action}/", data)
+        response = staff_client.post(f"/admin/cognito/users/{NOBODY}/actions/{action}/", data)
         assert response.status_code in (302, 400, 404)
+
+
+@fuzz
+@given(name=st.text(min_size=1, max_size=200).filter(lambda s: "\x00" not in s))
+def test_lookup_names(cognito, staff_client, name):
+    from urllib.parse import quote
+
+    response = staff_client.get("/admin/cognito/users/" + quote(name, safe="") + "/")
+    assert response.status_code in (200, 301, 302, 404)
+
+
+@fuzz
+@given(action=text, selected=st.lists(text, max_size=5), group=text, post=st.sampled_from(["", "yes"]))
+def test_bulk_posts(cognito, staff_client, action, selected, group, post):
+    data = {"action": action, "_selected_action": selected, "group": group, "post": post}
+    assert staff_client.post("/admin/cognito/users/", data).status_code in (200, 302, 400)

@@ -8,15 +8,12 @@ import threading
 import pytest
 
 from accounts.models import AuditEvent
-from accounts.staff.actions import Actor, perform
+from accounts.staff.registry import Actor
+from accounts.staff.service import perform
 
-from .conftest import client_for, inject_fault, make_staff, remember_device
+from .conftest import NOBODY, client_for, detail_url, inject_fault, make_staff, remember_device, sub_of
 
 pytestmark = pytest.mark.django_db
-
-
-def detail(username: str) -> str:
-    return f"/admin/cognito/users/{username}/"
 
 
 def test_detail_shows_account_attributes_groups_devices_and_mfa(cognito, staff_client):
@@ -24,7 +21,7 @@ def test_detail_shows_account_attributes_groups_devices_and_mfa(cognito, staff_c
         "alice", email="alice@example.org", groups=("portal-staff",), attributes={"given_name": "Alice"}
     )
     device_key = remember_device(cognito, "alice", name="Alice's laptop")
-    response = staff_client.get(detail("alice"))
+    response = staff_client.get(detail_url(cognito, "alice"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "Cognito user alice" in body
@@ -42,8 +39,9 @@ def test_detail_shows_account_attributes_groups_devices_and_mfa(cognito, staff_c
 
 def test_detail_makes_exactly_three_calls(cognito, cognito_calls, staff_client):
     cognito.create_user("alice")
+    staff_client.get("/admin/cognito/users/")  # staff reach the page from the list (or a lookup)
     cognito_calls.clear()
-    staff_client.get(detail("alice"))
+    staff_client.get(detail_url(cognito, "alice"))
     assert dict(cognito_calls) == {"AdminGetUser": 1, "AdminListGroupsForUser": 1, "AdminListDevices": 1}
 
 
@@ -64,35 +62,39 @@ def test_the_three_calls_run_concurrently(cognito, staff_client):
         with lock:
             state["in_flight"] -= 1
 
+    url = staff_client.get("/admin/cognito/users/alice/")["Location"]  # the lookup notes the username
     events = get_client(retry=True).meta.events
     events.register("before-call.cognito-idp", before)
     events.register("after-call.cognito-idp", after)
     for operation in ("AdminGetUser", "AdminListGroupsForUser", "AdminListDevices"):
         inject_fault(cognito, operation=operation, delay=0.3, count=1)
-    assert staff_client.get(detail("alice")).status_code == 200
+    assert staff_client.get(url).status_code == 200
     assert state["most"] == 3
 
 
 def test_detail_is_never_cached(cognito, staff_client):
     cognito.create_user("alice")
-    response = staff_client.get(detail("alice"))
+    response = staff_client.get(detail_url(cognito, "alice"))
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
     assert "Cookie" in response["Vary"]
 
 
 def test_unknown_user_is_a_404_with_a_link_back(cognito, staff_client):
-    response = staff_client.get(detail("ghost"))
+    response = staff_client.get("/admin/cognito/users/ghost/")
     assert response.status_code == 404
     body = response.content.decode()
     assert "There is no user “ghost”" in body
     assert 'href="/admin/cognito/users/"' in body
+    response = staff_client.get(f"/admin/cognito/users/{NOBODY}/")
+    assert response.status_code == 404
+    assert f"There is no user “{NOBODY}”" in response.content.decode()
 
 
 def test_outage_gives_the_friendly_error(cognito, staff_client):
     cognito.create_user("alice")
     inject_fault(cognito, operation="AdminListGroupsForUser", error="InternalErrorException", count=1)
-    response = staff_client.get(detail("alice"))
+    response = staff_client.get(detail_url(cognito, "alice"))
     assert response.status_code == 503
     body = response.content.decode()
     assert 'class="error"' in body and "try again in a minute" in body
@@ -109,7 +111,7 @@ def test_xss_payloads_in_attributes_show_as_text(cognito, staff_client):
             "profile": "https://example.com/mallory",
         },
     )
-    body = staff_client.get(detail("mallory")).content.decode()
+    body = staff_client.get(detail_url(cognito, "mallory")).content.decode()
     assert "<img src=x" not in body
     assert "&lt;img src=x onerror=alert(1)&gt;" in body
     assert 'href="javascript:' not in body
@@ -120,8 +122,10 @@ def test_xss_payloads_in_attributes_show_as_text(cognito, staff_client):
 def test_audit_history_is_shown_and_linked(cognito, staff_client):
     cognito.create_user("alice")
     perform("disable", "alice", actor=Actor.operator("ops"), reason="<b>why</b>")
-    body = staff_client.get(detail("alice")).content.decode()
-    assert 'href="/admin/accounts/auditevent/?target_username=alice"' in body
+    body = staff_client.get(detail_url(cognito, "alice")).content.decode()
+    audit_url = f"/admin/accounts/auditevent/?target_sub={sub_of(cognito, 'alice')}"
+    assert f'href="{audit_url}"' in body
+    assert ">alice</a>" in staff_client.get(audit_url).content.decode()  # the link filters the log
     event = AuditEvent.objects.get()
     assert f'href="/admin/accounts/auditevent/{event.pk}/change/"' in body
     assert "&lt;b&gt;why&lt;/b&gt;" in body
@@ -130,7 +134,7 @@ def test_audit_history_is_shown_and_linked(cognito, staff_client):
 
 def test_viewer_sees_no_action_buttons(cognito):
     cognito.create_user("alice", groups=("portal-staff",))
-    body = client_for(make_staff("viewer", "view")).get(detail("alice")).content.decode()
+    body = client_for(make_staff("viewer", "view")).get(detail_url(cognito, "alice")).content.decode()
     assert "/actions/" not in body
 
 
@@ -149,7 +153,7 @@ def test_usernames_with_odd_characters_round_trip(cognito, staff_client):
 def test_a_device_listing_refusal_is_shown_in_its_section(cognito, staff_client):
     cognito.create_user("alice", groups=("portal-staff",))
     inject_fault(cognito, operation="AdminListDevices", error="InvalidParameterException", count=1)
-    response = staff_client.get(detail("alice"))
+    response = staff_client.get(detail_url(cognito, "alice"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "The devices could not be listed: InvalidParameterException" in body

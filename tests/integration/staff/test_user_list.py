@@ -11,7 +11,7 @@ from accounts.cognito import get_idp
 from accounts.models import AuditEvent
 from tests.conftest import STRONG_PASSWORD
 
-from .conftest import create_users, inject_fault
+from .conftest import NOBODY, create_users, detail_url, inject_fault, sub_of
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_list_shows_the_columns_and_links_each_row(cognito, cognito_calls, staff
     assert cognito_calls["ListUsers"] == 1
     assert sorted(usernames(response)) == ["alice", "bob"]
     body = response.content.decode()
-    assert 'href="/admin/cognito/users/alice/"' in body
+    assert f'href="{detail_url(cognito, "alice")}"' in body  # rows link to the user's sub
     assert "alice@example.org" in body
     assert 'cognito-badge ok">CONFIRMED' in body
     assert 'cognito-badge off">Disabled' in body
@@ -248,7 +248,7 @@ def test_bulk_disable_shows_the_confirmation_then_acts(cognito, staff_client):
     cognito.create_user("carol")
     data = {
         "action": "disable",
-        "_selected_action": ["alice", "bob"],
+        "_selected_action": [sub_of(cognito, "alice"), sub_of(cognito, "bob")],
         "_changelist_filters": "status=CONFIRMED",
     }
     response = staff_client.post(LIST, data)
@@ -275,7 +275,12 @@ def test_other_bulk_actions(cognito, staff_client, action):
     cognito.create_user("alice", enabled=False)
     cognito.create_user("bob", enabled=False)
     response = staff_client.post(
-        LIST, {"action": action, "_selected_action": ["alice", "bob"], "post": "yes"}
+        LIST,
+        {
+            "action": action,
+            "_selected_action": [sub_of(cognito, "alice"), sub_of(cognito, "bob")],
+            "post": "yes",
+        },
     )
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action=action, outcome="success").count() == 2
@@ -294,10 +299,12 @@ def test_bulk_without_selection_or_with_unknown_action(cognito, staff_client):
 def test_bulk_reports_missing_users_and_carries_on(cognito, staff_client):
     cognito.create_user("alice")
     response = staff_client.post(
-        LIST, {"action": "disable", "_selected_action": ["ghost", "alice"], "post": "yes"}, follow=True
+        LIST,
+        {"action": "disable", "_selected_action": [NOBODY, sub_of(cognito, "alice")], "post": "yes"},
+        follow=True,
     )
     text = " ".join(messages_of(response))
-    assert "ghost no longer exists" in text
+    assert f"{NOBODY}: no longer exists" in text
     assert "done for 1 user (alice)" in text
     assert not get_idp().admin_get_user("alice").enabled
 
