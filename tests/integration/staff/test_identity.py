@@ -33,8 +33,9 @@ def enabled(cognito, username: str) -> bool:
 
 @pytest.fixture
 def odd_users(cognito):
-    for name in ("x", "ann", *ODD_NAMES):
-        cognito.create_user(name, email="same@example.com")
+    for index, name in enumerate(("x", "ann", *ODD_NAMES)):
+        # A verified email is an alias in the default pool: one address per person.
+        cognito.create_user(name, email=f"person{index}@example.com")
     return {name: sub_of(cognito, name) for name in ODD_NAMES}
 
 
