@@ -96,6 +96,9 @@ def main() -> None:
     client = Client(HTTP_USER_AGENT="bench")
     password = "Bench-Passw0rd!42"
     client.get("/accounts/signup/")  # DescribeUserPool, cached per process afterwards
+    from accounts.cognito import client_description
+
+    client_description()  # DescribeUserPoolClient (AuthSessionValidity), likewise once per process
 
     def post(url: str, data: dict):
         """POST and follow the sign-in's own redirects, stopping short of the page a flow lands on
