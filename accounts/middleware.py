@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, get_idp
+from accounts.flows.account import revoke_refresh_token
 from accounts.signin import state
 
 logger = logging.getLogger(__name__)
@@ -79,27 +80,18 @@ def _sign_out(request: HttpRequest, notice: str | None = None) -> bool:
     return False
 
 
-def _revoke(request: HttpRequest) -> None:
-    tokens = state.load_tokens(request.session)
-    if tokens is not None and tokens.refresh_token:
-        try:
-            get_idp().revoke_token(tokens.refresh_token)
-        except errors.CognitoError as exc:
-            logger.info("RevokeToken at session timeout failed: %s", exc.code or exc.__class__.__name__)
-
-
 def enforce_timeouts(request: HttpRequest) -> bool:
     """End the session when idle or too old (revoking its refresh token first); False when ended."""
     now = time.time()
     login_at = request.session.get(LOGIN_AT_KEY)
     seen_at = request.session.get(SEEN_AT_KEY, login_at)
     if isinstance(login_at, (int, float)) and now - login_at > absolute_seconds():
-        _revoke(request)
+        revoke_refresh_token(request=request, reason="session timeout")
         return _sign_out(
             request, _("You were signed in for a long time, so your session has ended. Please sign in again.")
         )
     if isinstance(seen_at, (int, float)) and now - seen_at > idle_seconds():
-        _revoke(request)
+        revoke_refresh_token(request=request, reason="session timeout")
         return _sign_out(
             request, _("You were away for a while, so your session has ended. Please sign in again.")
         )

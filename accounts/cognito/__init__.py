@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from accounts.cognito.idp import CognitoIdentityProvider
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 
 _lock = threading.Lock()
 _idp: CognitoIdentityProvider | None = None
-_pool: tuple[float, PoolDescription] | None = None
-_client: tuple[float, ClientDescription] | None = None
 POOL_CACHE_SECONDS = 300
 
 
@@ -33,26 +32,27 @@ def get_idp() -> CognitoIdentityProvider:
     return _idp
 
 
-def pool_description(*, refresh: bool = False) -> PoolDescription:
-    """DescribeUserPool, at most once per ``POOL_CACHE_SECONDS`` per process."""
-    global _pool
-    cached = _pool
+# DescribeUserPool and DescribeUserPoolClient answers, each with the monotonic time it was fetched.
+_described: dict[str, tuple[float, Any]] = {}
+
+
+def _described_cached(kind: str, fetch: Callable[[], Any], refresh: bool) -> Any:
+    cached = _described.get(kind)
     if cached and not refresh and time.monotonic() - cached[0] < POOL_CACHE_SECONDS:
         return cached[1]
-    description = get_idp().describe_user_pool()
-    _pool = (time.monotonic(), description)
+    description = fetch()
+    _described[kind] = (time.monotonic(), description)
     return description
+
+
+def pool_description(*, refresh: bool = False) -> PoolDescription:
+    """DescribeUserPool, at most once per ``POOL_CACHE_SECONDS`` per process."""
+    return _described_cached("pool", lambda: get_idp().describe_user_pool(), refresh)
 
 
 def client_description(*, refresh: bool = False) -> ClientDescription:
     """DescribeUserPoolClient of the configured app client, at most once per ``POOL_CACHE_SECONDS``."""
-    global _client
-    cached = _client
-    if cached and not refresh and time.monotonic() - cached[0] < POOL_CACHE_SECONDS:
-        return cached[1]
-    description = get_idp().describe_user_pool_client()
-    _client = (time.monotonic(), description)
-    return description
+    return _described_cached("client", lambda: get_idp().describe_user_pool_client(), refresh)
 
 
 def reset_caches(*, clients: bool = True) -> None:
@@ -61,14 +61,13 @@ def reset_caches(*, clients: bool = True) -> None:
     Settings changes call it with ``clients=False``: the clients are keyed by the settings they are built
     from (``client.get_client``), so a stale one is never used and an unchanged one is kept.
     """
-    global _idp, _pool, _client
+    global _idp
     from accounts.cognito.client import reset_clients
     from accounts.cognito.tokens import reset_jwks_cache
 
     with _lock:
         _idp = None
-        _pool = None
-        _client = None
+        _described.clear()
     if clients:
         reset_clients()
     reset_jwks_cache()

@@ -17,6 +17,17 @@ from accounts.signin import state
 logger = logging.getLogger(__name__)
 
 
+def revoke_refresh_token(*, request: HttpRequest, reason: str) -> None:
+    """RevokeToken for this session's refresh token, if it has one; a failure is only logged (``reason``
+    says when), because the session ends regardless and the token dies with its validity at the latest."""
+    tokens = state.load_tokens(request.session)
+    if tokens is not None and tokens.refresh_token:
+        try:
+            get_idp().revoke_token(tokens.refresh_token)
+        except errors.CognitoError as exc:
+            logger.warning("RevokeToken at %s failed: %s", reason, exc.code or exc.__class__.__name__)
+
+
 def sign_out_everywhere(*, request: HttpRequest) -> None:
     """GlobalSignOut (every refresh token), then end every portal session of the user, this one too.
 

@@ -18,7 +18,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import ratelimit
-from accounts.cognito import errors, get_idp, pool_description
+from accounts.cognito import errors, pool_description
+from accounts.flows import account
 from accounts.forms import LoginForm
 from accounts.identity import sign_in_label
 from accounts.middleware import NOTICE_KEY
@@ -188,13 +189,7 @@ def sign_out_view(request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect("accounts:sign_in")
         return render_page(request, "accounts/logout.html", {})
-    tokens = state.load_tokens(request.session)
-    if tokens is not None and tokens.refresh_token:
-        try:
-            get_idp().revoke_token(tokens.refresh_token)
-        except errors.CognitoError as exc:
-            # The local session ends regardless; the token dies with its validity at the latest.
-            logger.warning("RevokeToken failed at sign-out: %s", exc.code or exc.__class__.__name__)
+    account.revoke_refresh_token(request=request, reason="sign-out")
     was_signed_in = request.user.is_authenticated
     logout(request)  # flushes the session: tokens and any pending sign-in are gone
     if was_signed_in:
