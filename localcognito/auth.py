@@ -287,12 +287,20 @@ class SignIn:
             answers.get("TIMESTAMP"),
             answers.get("PASSWORD_CLAIM_SIGNATURE"),
         )
-        self.drop(session)  # a verifier session is single-use either way
         user = self.ext.user(session.pool_id, session.username)
+        if not ok:
+            self.drop(session)
         user = _login_checks(client, user, ok)
+        key = answers.get("DEVICE_KEY") or session.device_key
+        device = self.ext.state.devices.get(key) if isinstance(key, str) and key else None
+        if key and (device is None or device.sub != session.sub or not device.confirmed):
+            # The password was right but the device is gone: AWS SDKs then answer again with the same
+            # Session and no DEVICE_KEY (amplify-js retryOnResourceNotFoundException), so keep it open.
+            session.device_key = None
+            raise device_not_found()
+        self.drop(session)  # a verifier session is single-use once answered
         session.srp = None
-        if answers.get("DEVICE_KEY"):
-            session.device_key = answers["DEVICE_KEY"]
+        session.device_key = key or None
         return self.first_factor_done(session, user)
 
     def new_password_required(
@@ -400,7 +408,9 @@ class SignIn:
         session.srp = None
         return self.advance(session)
 
-    def refresh(self, client: moto.ClientInfo, params: dict[str, Any]) -> dict[str, Any]:
+    def refresh(
+        self, client: moto.ClientInfo, params: dict[str, Any], *, secret_checked: bool = False
+    ) -> dict[str, Any]:
         token = params.get("REFRESH_TOKEN")
         if not isinstance(token, str) or not token:
             raise invalid("Missing required parameter REFRESH_TOKEN")
@@ -412,8 +422,9 @@ class SignIn:
         user = self.ext.user(client.pool_id, owner[1])
         if user is None:
             raise not_authorized("Invalid Refresh Token")
-        names = [n for n in (params.get("USERNAME"), user.username, user.sub) if isinstance(n, str)]
-        self.ext.check_secret_hash(client, names, params.get("SECRET_HASH"))
+        if not secret_checked:
+            names = [n for n in (params.get("USERNAME"), user.username, user.sub) if isinstance(n, str)]
+            self.ext.check_secret_hash(client, names, params.get("SECRET_HASH"))
         if not user.enabled:
             raise not_authorized("User is disabled.")
         result = self.ext.call(
@@ -456,7 +467,23 @@ def revoke_token(ext: Ext, req: Request) -> dict[str, Any]:
     return {}
 
 
+def get_tokens_from_refresh_token(ext: Ext, req: Request) -> dict[str, Any]:
+    """GetTokensFromRefreshToken: new ID and access tokens (no rotation: the refresh token stays valid).
+
+    The client proves itself with ClientSecret (not a SECRET_HASH), as the API reference describes.
+    """
+    b = req.body
+    client = ext.client(b.get("ClientId"))
+    if client.secret is not None and b.get("ClientSecret") != client.secret:
+        raise not_authorized(f"Unable to verify secret hash for client {client.client_id}")
+    if not _flow_allowed(client, "REFRESH_TOKEN_AUTH"):
+        raise invalid("REFRESH_TOKEN_AUTH flow not enabled for this client")
+    result = SignIn(ext, req).refresh(client, {"REFRESH_TOKEN": b.get("RefreshToken")}, secret_checked=True)
+    return {"AuthenticationResult": result["AuthenticationResult"]}
+
+
 OPERATIONS = {
+    "GetTokensFromRefreshToken": get_tokens_from_refresh_token,
     "InitiateAuth": lambda ext, req: SignIn(ext, req).initiate(admin=False),
     "AdminInitiateAuth": lambda ext, req: SignIn(ext, req).initiate(admin=True),
     "RespondToAuthChallenge": lambda ext, req: SignIn(ext, req).respond(admin=False),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import io
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from botocore import xform_name
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -24,6 +27,7 @@ from . import moto_adapter as moto
 from .core import Ext, Request, Settings
 from .errors import CognitoError
 from .faults import Fault, Faults, parse_fault
+from .persistence import StateFile, without_sessions
 from .wire import TARGET_PREFIX, Forward, MotoWire
 
 log = logging.getLogger("localcognito")
@@ -38,6 +42,42 @@ HANDLERS: dict[str, Handler] = {
     **devices.OPERATIONS,
 }
 JSON_HEADERS = [("Content-Type", "application/x-amz-json-1.1")]
+HTTP_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+# Operations that change nothing worth saving to the state file.
+READ_ONLY_PREFIXES = ("Describe", "List", "AdminList", "AdminGet")
+READ_ONLY = frozenset({"GetUser", "GetDevice", "GetGroup", "GetUserPoolMfaConfig", "GetSigningCertificate"})
+
+
+def changes_state(operation: str) -> bool:
+    return not (operation in READ_ONLY or operation.startswith(READ_ONLY_PREFIXES))
+
+
+@functools.cache
+def _moto_operations() -> frozenset[str]:
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    return frozenset(name for name in dir(CognitoIdpResponse) if not name.startswith("_"))
+
+
+@functools.cache
+def _api_operations() -> frozenset[str]:
+    import botocore.session
+
+    return frozenset(botocore.session.get_session().get_service_model("cognito-idp").operation_names)
+
+
+def moto_implements(operation: str) -> bool:
+    return xform_name(operation) in _moto_operations()
+
+
+def unsupported(operation: str) -> CognitoError:
+    """The JSON error for an operation neither localcognito nor moto implements (or an unknown name)."""
+    if operation not in _api_operations():
+        return CognitoError("UnknownOperationException", f"Unknown operation {operation}")
+    return CognitoError(
+        "UnsupportedOperationException",
+        f"localcognito does not implement {operation} (see the README's known differences from AWS).",
+    )
 
 
 def _region(environ: dict[str, Any]) -> str:
@@ -68,6 +108,7 @@ class LocalCognitoApp:
         self.moto_app = moto_app
         self.ext = ext
         self.faults = faults
+        self.on_change: Callable[[], None] | None = None  # set when the state is saved to a file
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET")
@@ -79,10 +120,14 @@ class LocalCognitoApp:
                     early = self.apply_fault(fault, operation, environ, start_response)
                     if early is not None:
                         return early
+            if self.on_change is not None and changes_state(operation):
+                self.on_change()
             handler = HANDLERS.get(operation)
             if handler is not None:
                 return self.handle(operation, handler, environ, start_response)
-            return self.moto_app(environ, start_response)
+            if not moto_implements(operation):
+                return self.reply(start_response, 400, unsupported(operation).body())
+            return self.forward(operation, environ, start_response)
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_local"):
             return self.control(path, environ, start_response)
@@ -90,6 +135,23 @@ class LocalCognitoApp:
             self.ext.reset()
             self.faults.clear()
         return self.moto_app(environ, start_response)
+
+    def forward(
+        self, operation: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> list[bytes]:
+        """moto's answer, under the lock (moto is not thread-safe); a crash becomes a JSON error body."""
+        try:
+            with self.ext.lock:
+                status, headers, body = MotoWire(self.moto_app).raw(environ)
+        except Exception:
+            status, headers, body = 500, [], b""
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+        if status >= 500 and "json" not in content_type:
+            log.error("moto failed on %s (HTTP %s)", operation, status)
+            error = CognitoError("InternalErrorException", f"localcognito (moto) failed on {operation}", 500)
+            return self.reply(start_response, 500, error.body())
+        start_response(f"{status} {HTTP_REASONS.get(status, 'Error')}", headers)
+        return [body]
 
     # ---- Cognito operations --------------------------------------------------------------------
     def handle(
@@ -117,14 +179,14 @@ class LocalCognitoApp:
         if isinstance(result, Forward):
             environ["wsgi.input"] = io.BytesIO(result.body)
             environ["CONTENT_LENGTH"] = str(len(result.body))
-            return self.moto_app(environ, start_response)
+            return self.forward(operation, environ, start_response)
         return self.reply(start_response, 200, json.dumps(result).encode())
 
     @staticmethod
     def reply(
         start_response: Callable[..., Any], status: int, body: bytes, content_type: str = JSON_HEADERS[0][1]
     ) -> list[bytes]:
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+        reason = HTTP_REASONS.get(status, "Error")
         start_response(
             f"{status} {reason}",
             [
@@ -258,7 +320,9 @@ class LocalCognitoServer:
         *,
         verbose: bool = False,
         settings: Settings | None = None,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
+        """``state_file``: keep the state in this file (loaded at start, saved after changes)."""
         self.host = host
         self.port = port
         self.verbose = verbose
@@ -268,6 +332,7 @@ class LocalCognitoServer:
         self.app = LocalCognitoApp(self.moto_app, self.ext, self.faults)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.state_file = StateFile(self, state_file) if state_file is not None else None
 
     @property
     def settings(self) -> Settings:
@@ -292,9 +357,16 @@ class LocalCognitoServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def _open_state(self) -> None:
+        if self.state_file is not None:
+            self.state_file.load()
+            self.app.on_change = self.state_file.changed
+            self.state_file.start()
+
     def start(self) -> None:
         handler = _VerboseHandler if self.verbose else _QuietHandler
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=handler)
+        self._open_state()
         self._thread = threading.Thread(target=self._server.serve_forever, name="localcognito", daemon=True)
         self._thread.start()
         # moto builds its cognito-idp app lazily (~0.25 s): pay that now, not in the first request.
@@ -304,10 +376,33 @@ class LocalCognitoServer:
         """Run in the calling thread (used by ``python -m localcognito``)."""
         handler = _VerboseHandler if self.verbose else _QuietHandler
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=handler)
-        self._server.serve_forever()
+        self._open_state()
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+            if self.state_file is not None:
+                self.state_file.stop()
 
     def reset(self) -> None:
         self.app.reset()
+        if self.state_file is not None:
+            self.state_file.changed()
+
+    def state_payload(self) -> dict[str, Any]:
+        """What the state file keeps (call with ``ext.lock`` held): moto's store, localcognito's, outbox."""
+        return {
+            "store": moto.live_store(),
+            "state": without_sessions(self.ext.state),
+            "outbox": self.ext.outbox.messages(),
+        }
+
+    def load_state(self, payload: dict[str, Any]) -> None:
+        """Replace everything with a payload read from a state file (see ``state_payload``)."""
+        with self.ext.lock:
+            moto.restore_store(payload["store"])
+            self.ext.state = payload["state"]
+            self.ext.outbox.replace(payload["outbox"])
 
     def snapshot(self) -> Snapshot:
         """An in-memory copy of everything the server holds (moto's store and localcognito's own)."""
@@ -337,6 +432,8 @@ class LocalCognitoServer:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+        if self.state_file is not None:
+            self.state_file.stop()
 
     def __enter__(self) -> LocalCognitoServer:
         self.start()

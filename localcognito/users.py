@@ -149,7 +149,24 @@ def describe_user_pool(ext: Ext, req: Request) -> dict[str, Any]:
     return data
 
 
+# Settings CreateUserPool fixes for good: UpdateUserPool takes none of them and Cognito keeps them.
+CREATION_ONLY = ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration")
+
+
+def update_user_pool(ext: Ext, req: Request) -> dict[str, Any]:
+    """UpdateUserPool keeping the creation-only settings (moto would drop them) and applying MFA."""
+    pool = ext.pool(req.body.get("UserPoolId"))
+    body = {k: v for k, v in req.body.items() if k not in CREATION_ONLY}
+    described = ext.call("DescribeUserPool", pool.pool_id, {"UserPoolId": pool.pool_id})["UserPool"]
+    body.update({k: described[k] for k in CREATION_ONLY if k in described})
+    result = ext.call("UpdateUserPool", pool.pool_id, body)
+    if body.get("MfaConfiguration") in ("OFF", "ON", "OPTIONAL"):
+        moto.set_mfa_configuration(pool.pool_id, body["MfaConfiguration"])
+    return result
+
+
 OPERATIONS = {
+    "UpdateUserPool": update_user_pool,
     "ListUsers": list_users,
     "DescribeUserPool": describe_user_pool,
 }
