@@ -179,12 +179,12 @@ class UserRow(NamedTuple):
     status: str
     enabled: bool
     attributes: dict[str, str]
-    created: float  # epoch seconds
-    modified: float
+    created: datetime  # see ``epoch``
+    modified: datetime
 
 
-def _epoch(value: datetime) -> float:
-    # moto keeps naive UTC datetimes.
+def epoch(value: datetime) -> float:
+    """Epoch seconds of a moto timestamp (moto keeps naive UTC datetimes)."""
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
@@ -200,8 +200,8 @@ def user_rows(pool_id: str) -> list[UserRow]:
             user.status.value if isinstance(user.status, UserStatus) else str(user.status),
             bool(user.enabled),
             user.attribute_lookup,
-            _epoch(user.create_date),
-            _epoch(user.last_modified_date),
+            user.create_date,
+            user.last_modified_date,
         )
         for user in list(pool.users.values())
     ]

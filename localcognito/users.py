@@ -93,8 +93,8 @@ def _user_type(row: moto.UserRow, wanted: list[str] | None) -> dict[str, Any]:
     return {
         "Username": row.username,
         "Attributes": [{"Name": k, "Value": v} for k, v in attributes.items()],
-        "UserCreateDate": row.created,
-        "UserLastModifiedDate": row.modified,
+        "UserCreateDate": moto.epoch(row.created),
+        "UserLastModifiedDate": moto.epoch(row.modified),
         "Enabled": row.enabled,
         "UserStatus": row.status,
     }
