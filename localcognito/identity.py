@@ -85,18 +85,24 @@ def resolve(pool: moto.PoolInfo, name: Any) -> moto.UserInfo | None:
     if exact is not None:
         return exact
     wanted = fold(pool, name)
+    folds = not pool.case_sensitive
+    # (attribute, verification flag or None, compare folded) for the attributes that may name a user.
+    checks = [(a, None, folds and a in FOLDED) for a in pool.username_attributes]
+    alias_checks = [(a, VERIFIED.get(a), folds and a in FOLDED) for a in pool.alias_attributes]
     found: dict[int, str] = {}
     for username, sub, attributes in moto.user_records(pool.pool_id):
-        if not pool.case_sensitive and username.lower() == wanted:
+        if folds and username.lower() == wanted:
             found[1] = username
             break
-        if 2 not in found and any(_same(pool, a, attributes.get(a), name) for a in pool.username_attributes):
-            found[2] = username
-        if 3 not in found and pool.alias_attributes:
-            aliases = active_aliases(pool, attributes)
-            if any(_same(pool, a, v, name) for a, v in aliases.items()):
-                found[3] = username
-        if 4 not in found and sub == name:
+        for rank, rules in ((2, checks), (3, alias_checks)):
+            if rank in found:
+                continue
+            for attribute, flag, folded in rules:
+                value = attributes.get(attribute)
+                matches = bool(value) and (value.lower() == wanted if folded else value == name)
+                if matches and (flag is None or attributes.get(flag) == "true"):
+                    found[rank] = username
+        if sub == name and 4 not in found:
             found[4] = username
     return moto.user_info(pool.pool_id, found[min(found)]) if found else None
 

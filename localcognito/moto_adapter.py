@@ -335,20 +335,24 @@ def live_store() -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Write: make moto's Cognito store equal to ``snapshot`` (a fresh copy, so it can be reused)."""
-    import copy
+def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]], *, copy: bool = True) -> None:
+    """Write: make moto's Cognito store equal to ``snapshot``.
 
+    ``copy=True`` installs a deep copy, so the snapshot can be reused; ``copy=False`` installs the
+    snapshot's own objects (for one read from a state file, which nothing else holds).
+    """
+    import copy as copying
+
+    clone = copying.deepcopy if copy else (lambda value: value)
     for account, regions in list(cognitoidp_backends.items()):
         for region, backend in list(regions.items()):
-            saved = snapshot.get((account, region))
-            for name in _STORE_ATTRIBUTES:
-                value = copy.deepcopy(saved[name]) if saved else type(getattr(backend, name))()
-                setattr(backend, name, value)
+            if (account, region) not in snapshot:
+                for name in _STORE_ATTRIBUTES:
+                    setattr(backend, name, type(getattr(backend, name))())
     for (account, region), saved in snapshot.items():
         backend = cognitoidp_backends[account][region]  # created on first use, as moto does
         for name in _STORE_ATTRIBUTES:
-            setattr(backend, name, copy.deepcopy(saved[name]))
+            setattr(backend, name, clone(saved[name]))
 
 
 def account_id() -> str:

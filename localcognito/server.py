@@ -136,7 +136,7 @@ class LocalCognitoServer:
     def load_state(self, payload: dict[str, Any]) -> None:
         """Replace everything with a payload read from a state file (see ``state_payload``)."""
         with self.ext.lock:
-            moto.restore_store(payload["store"])
+            moto.restore_store(payload["store"], copy=False)
             self.ext.state = payload["state"]
             self.ext.outbox.replace(payload["outbox"])
 
