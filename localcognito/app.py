@@ -277,3 +277,5 @@ class LocalCognitoApp:
             MotoWire(self.moto_app).raw(environ)
             self.ext.reset()
             self.faults.clear()
+        if self.on_change is not None:
+            self.on_change()

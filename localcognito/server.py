@@ -121,9 +121,8 @@ class LocalCognitoServer:
                 self.state_file.stop()
 
     def reset(self) -> None:
+        """Forget every pool, user, code and fault (saved to the state file too, when there is one)."""
         self.app.reset()
-        if self.state_file is not None:
-            self.state_file.changed()
 
     def state_payload(self) -> dict[str, Any]:
         """What the state file keeps (call with ``ext.lock`` held): moto's store, localcognito's, outbox."""
