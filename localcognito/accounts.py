@@ -292,6 +292,7 @@ def change_password(ext: Ext, req: Request) -> dict[str, Any]:
 
 
 def admin_set_user_password(ext: Ext, req: Request) -> dict[str, Any]:
+    """AdminSetUserPassword by any name of the user, after the password pattern and the pool's policy."""
     b = req.body
     user = ext.admin_user(b)
     ext.check_password_policy(user.pool_id, b.get("Password"))

@@ -44,6 +44,7 @@ READ_ONLY = frozenset({"GetUser", "GetDevice", "GetGroup", "GetUserPoolMfaConfig
 
 
 def changes_state(operation: str) -> bool:
+    """False for the operations that only read (Describe*, List*, AdminGet*, GetUser ...)."""
     return not (operation in READ_ONLY or operation.startswith(READ_ONLY_PREFIXES))
 
 
@@ -62,6 +63,7 @@ def _api_operations() -> frozenset[str]:
 
 
 def moto_implements(operation: str) -> bool:
+    """True when moto's Cognito has a handler for ``operation`` (an API name such as "ListGroups")."""
     return xform_name(operation) in _moto_operations()
 
 

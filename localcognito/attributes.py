@@ -165,11 +165,17 @@ def _token_client(ext: Ext, token: Any) -> moto.ClientInfo | None:
 
 
 def admin_update_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
+    """AdminUpdateUserAttributes (see ``update``); answers {} as Cognito does."""
     update(ext, ext.admin_user(req.body), attribute_map(req.body.get("UserAttributes")))
     return {}
 
 
 def update_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
+    """UpdateUserAttributes with the access token: the app client's WriteAttributes, then ``update``.
+
+    Answers CodeDeliveryDetailsList when a code went out; NotAuthorizedException for an attribute the
+    client may not write.
+    """
     user = ext.token_user(req.body.get("AccessToken"))
     updates = attribute_map(req.body.get("UserAttributes"))
     client = _token_client(ext, req.body["AccessToken"])
@@ -194,6 +200,7 @@ def _verifiable(user: moto.UserInfo, ext: Ext, name: Any) -> str:
 
 
 def get_user_attribute_verification_code(ext: Ext, req: Request) -> dict[str, Any]:
+    """GetUserAttributeVerificationCode: a code for the email (its pending new value first) to the outbox."""
     user = ext.token_user(req.body.get("AccessToken"))
     name = req.body.get("AttributeName")
     value = _verifiable(user, ext, name)
@@ -225,11 +232,13 @@ def _delete_attributes(ext: Ext, user: moto.UserInfo, names: Any) -> dict[str, A
 
 
 def delete_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
+    """DeleteUserAttributes with the access token; required or immutable ones → InvalidParameterException."""
     user = ext.token_user(req.body.get("AccessToken"))
     return _delete_attributes(ext, user, req.body.get("UserAttributeNames"))
 
 
 def admin_delete_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
+    """AdminDeleteUserAttributes, with the same checks as DeleteUserAttributes."""
     return _delete_attributes(ext, ext.admin_user(req.body), req.body.get("UserAttributeNames"))
 
 
@@ -245,6 +254,7 @@ def delete_user(ext: Ext, req: Request) -> dict[str, Any]:
 
 
 def admin_delete_user(ext: Ext, req: Request) -> dict[str, Any]:
+    """AdminDeleteUser by any name of the user; localcognito forgets its codes, TOTP secret and devices."""
     return _delete_user(ext, ext.admin_user(req.body))
 
 

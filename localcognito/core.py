@@ -99,6 +99,8 @@ class Request:
 
 @dataclass
 class State:
+    """localcognito's own state beside moto's store: codes, TOTP, devices, sessions, pending values."""
+
     signup_codes: dict[str, Code] = field(default_factory=dict)
     reset_codes: dict[str, Code] = field(default_factory=dict)
     sends: dict[str, list[float]] = field(default_factory=dict)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import moto_adapter as moto
 from .errors import CognitoError, invalid
 from .wire import Forward
+
+if TYPE_CHECKING:  # core imports this module
+    from .core import Ext, Request
 
 # The formats Cognito recognises in UsernameAttributes pools (and refuses as usernames in alias pools).
 EMAIL_FORMAT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -147,6 +150,7 @@ def check_new_username(pool: moto.PoolInfo, username: Any) -> None:
 
 
 def alias_exists(attribute: str) -> CognitoError:
+    """Cognito's AliasExistsException for ``attribute`` (email, phone_number or preferred_username)."""
     return CognitoError("AliasExistsException", f"An account with the given {attribute} already exists.")
 
 
@@ -182,7 +186,7 @@ def alias_conflicts(
     return conflicts
 
 
-def claim_aliases(ext: Any, pool: moto.PoolInfo, sub: str, attributes: dict[str, str], force: bool) -> None:
+def claim_aliases(ext: Ext, pool: moto.PoolInfo, sub: str, attributes: dict[str, str], force: bool) -> None:
     """Raise AliasExistsException for a taken alias, or (``force``: ForceAliasCreation) move it here.
 
     Moving an email / phone alias "marks the attribute unverified in the previous account" (developer
@@ -204,7 +208,7 @@ def claim_aliases(ext: Any, pool: moto.PoolInfo, sub: str, attributes: dict[str,
         )
 
 
-def canonical_forward(ext: Any, req: Any) -> Any:
+def canonical_forward(ext: Ext, req: Request) -> Forward:
     """Forward an operation moto answers, with ``Username`` replaced by the canonical username."""
     body = req.body
     pool_id = body.get("UserPoolId")

@@ -24,6 +24,8 @@ DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_
 
 @dataclass(frozen=True)
 class ClientInfo:
+    """An app client as localcognito needs it (read from moto's store at each call)."""
+
     client_id: str
     pool_id: str
     region: str
@@ -39,6 +41,8 @@ class ClientInfo:
 
 @dataclass(frozen=True)
 class PoolInfo:
+    """A user pool's settings as localcognito needs them (read from moto's store at each call)."""
+
     pool_id: str
     region: str
     name: str

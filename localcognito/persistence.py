@@ -146,6 +146,7 @@ class StateFile:
         self._dirty.set()
 
     def start(self) -> None:
+        """Start the background saver (a daemon thread); ``stop`` ends it with a last write."""
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="localcognito-state", daemon=True)
         self._thread.start()

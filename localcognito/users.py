@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import moto_adapter as moto
@@ -43,7 +44,7 @@ def _parse_filter(text: Any) -> tuple[str, str, str] | None:
     return name, op, re.sub(r"\\(.)", r"\1", value)
 
 
-def _matcher(pool: moto.PoolInfo, name: str, op: str, value: str):
+def _matcher(pool: moto.PoolInfo, name: str, op: str, value: str) -> Callable[[moto.UserRow], bool]:
     """A predicate over UserRow for one parsed filter, with each attribute's case rule."""
     # cognito:user_status is case-insensitive; username folds case in a case-insensitive pool
     # (UsernameConfigurationType: "enables case insensitivity for all username input").
