@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import moto_adapter as moto
 from .app import LocalCognitoApp
-from .core import Ext, Settings
+from .core import Ext, Settings, State
 from .faults import Faults
 from .persistence import StateFile, without_sessions
 from .wire import MotoWire
@@ -134,9 +135,15 @@ class LocalCognitoServer:
 
     def load_state(self, payload: dict[str, Any]) -> None:
         """Replace everything with a payload read from a state file (see ``state_payload``)."""
+        state = payload["state"]
+        if not isinstance(state, State):
+            raise TypeError("the state file holds no localcognito state")
+        for spec in dataclasses.fields(State):  # a file from before a field was added: start it empty
+            if not hasattr(state, spec.name) and spec.default_factory is not dataclasses.MISSING:
+                setattr(state, spec.name, spec.default_factory())
         with self.ext.lock:
             moto.restore_store(payload["store"], copy=False)
-            self.ext.state = payload["state"]
+            self.ext.state = state
             self.ext.outbox.replace(payload["outbox"])
 
     def snapshot(self) -> Snapshot:
