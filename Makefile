@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 RUN_ARGS ?=
 TEST_WORKERS ?= auto
 
-.PHONY: run test test-services lint format bench check-deploy audit clean
+.PHONY: run test test-services lint format bench check-deploy audit clean reset-local js-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@if [ -x $(BIN)/python ]; then \
@@ -52,3 +52,14 @@ audit: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles
+
+# Forget the local pool, users, staff password and env file `make run` keeps in .local/ (stop it first).
+# The same files as accounts/cognito/local.py's reset_local_data (and `manage.py runlocal --reset`).
+reset-local:
+	rm -f $${LOCAL_DATA_DIR:-.local}/localcognito-state.pickle* $${LOCAL_DATA_DIR:-.local}/staff.json \
+	  $${LOCAL_DATA_DIR:-.local}/env
+	@echo "The next make run starts with an empty local pool and a new staff password."
+
+# The pinned JavaScript client (amazon-cognito-identity-js) the Node conformance test drives.
+js-deps:
+	cd tests/conformance/js && npm ci --no-audit --no-fund

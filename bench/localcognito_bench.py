@@ -1,4 +1,4 @@
-"""localcognito's cost over plain moto: median latency per pass-through operation; ListUsers at 10,000 users.
+"""localcognito's cost over plain moto: latency per operation; ListUsers, identity lookups, state file at 10k.
 
 Run: ``.venv/bin/python bench/localcognito_bench.py``. Prints tables, asserts nothing. Both servers run in
 this process and share moto's store, so they answer from the same pool; calls alternate to share any noise.
@@ -10,6 +10,7 @@ import json
 import logging
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from accounts.cognito.bootstrap import bootstrap_pool
 from localcognito import moto_adapter
+from localcognito.persistence import StateFile
 from localcognito.server import LocalCognitoServer
 from localcognito.wire import MotoWire
 
@@ -73,6 +75,55 @@ def wsgi_call(app: Any, operation: str, params: dict[str, Any]) -> Callable[[], 
         assert status == 200, (operation, status)
 
     return call
+
+
+def medians(calls: list[tuple[str, Callable[[], Any]]], rounds: int = 21) -> None:
+    """One column: median milliseconds of each call (plain moto has no equivalent to compare with)."""
+    for name, fn in calls:
+        fn()
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1000)
+        print(f"{name:<52} {statistics.median(times):>9.2f}")
+
+
+def identity_and_state(local: Any, server: LocalCognitoServer, pool_id: str) -> None:
+    """AdminGetUser by each kind of name, and the state file, at the pool's current size."""
+    size = len(moto_adapter.user_rows(pool_id))
+    local.admin_update_user_attributes(
+        UserPoolId=pool_id, Username="user00042", UserAttributes=[{"Name": "email_verified", "Value": "true"}]
+    )
+    sub = next(
+        a["Value"]
+        for a in local.admin_get_user(UserPoolId=pool_id, Username="user00042")["UserAttributes"]
+        if a["Name"] == "sub"
+    )
+    print(f"\nAdminGetUser by each name at {size:,} users (localcognito only), boto3 over HTTP, median ms")
+    medians(
+        [
+            (
+                "username (one dict lookup)",
+                lambda: local.admin_get_user(UserPoolId=pool_id, Username="user00042"),
+            ),
+            (
+                "USER00042 (case-folded: one scan)",
+                lambda: local.admin_get_user(UserPoolId=pool_id, Username="USER00042"),
+            ),
+            (
+                "verified email alias (one scan)",
+                lambda: local.admin_get_user(UserPoolId=pool_id, Username="user00042@example.com"),
+            ),
+            ("sub (one scan)", lambda: local.admin_get_user(UserPoolId=pool_id, Username=sub)),
+        ]
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        state = StateFile(server, Path(folder) / "state.pickle")
+        print(f"\nState file at {size:,} users, median ms")
+        medians([("save (pickle + fsync + rename)", state.save)], rounds=5)
+        print(f"{'size on disk':<52} {state.path.stat().st_size / 1e6:>8.1f} MB")
+        medians([("load (unpickle + restore)", state.load)], rounds=5)
 
 
 def main() -> None:
@@ -181,6 +232,7 @@ def main() -> None:
         )
     table(f"ListUsers at {BIG_POOL:,} users (Limit=60), boto3 over HTTP, median of 15 calls", rows)
 
+    identity_and_state(local, local_server, pool.pool_id)
     local_server.stop()
     moto_server.stop()
     print(f"\nbench took {time.perf_counter() - started:.1f} s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import identity
-from .attributes import attribute_map
+from .attributes import attribute_map, check_new_user
 from .core import Ext, Request, mask_email, temporary_password
 from .errors import CognitoError, invalid, not_authorized, user_not_found
 from .moto_adapter import PoolInfo
@@ -18,6 +18,13 @@ def _details(email: str) -> dict[str, str]:
 def _fake_details(username: Any) -> dict[str, Any]:
     # PreventUserExistenceErrors: answer as if a code went out, without revealing anything.
     return {"CodeDeliveryDetails": _details(f"{str(username)[:1] or 'u'}@e")}
+
+
+def _username_attribute(pool: PoolInfo, username: Any) -> dict[str, str]:
+    """What an email-as-username pool stores from the Username: {"email": ...} (or phone_number)."""
+    if not pool.username_attributes or not isinstance(username, str):
+        return {}
+    return {"email" if identity.EMAIL_FORMAT.fullmatch(username) else "phone_number": username}
 
 
 def _check_unique(pool: PoolInfo, username: str) -> None:
@@ -36,6 +43,7 @@ def sign_up(ext: Ext, req: Request) -> dict[str, Any]:
     pool = ext.pool(client.pool_id)
     identity.check_new_username(pool, username)
     given = attribute_map(b.get("UserAttributes"))
+    check_new_user(pool, {**given, **_username_attribute(pool, username)})
     if "preferred_username" in pool.alias_attributes and "preferred_username" in given:
         # Developer guide, Aliases: "the value can be provided only when an account is confirmed".
         raise invalid("preferred_username cannot be set at sign-up when it is a sign-in alias.")
@@ -231,10 +239,8 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
         username = b.get("Username")
         identity.check_new_username(pool, username)
         _check_unique(pool, username)
-        given = attribute_map(b.get("UserAttributes"))
-        if pool.username_attributes:
-            kind = "email" if identity.EMAIL_FORMAT.fullmatch(username) else "phone_number"
-            given[kind] = username
+        given = {**attribute_map(b.get("UserAttributes")), **_username_attribute(pool, username)}
+        check_new_user(pool, given)
         # A verified email/phone (or a preferred_username) given here must be free, unless
         # ForceAliasCreation moves it from its holder (AdminCreateUser API reference).
         identity.claim_aliases(ext, pool, "", given, force=b.get("ForceAliasCreation") is True)
@@ -244,6 +250,9 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
             raise user_not_found()
         if user.status != "FORCE_CHANGE_PASSWORD":
             raise CognitoError("UnsupportedUserStateException", f"User is in status {user.status}.")
+        if not (user.attributes.get("email") or user.attributes.get("phone_number")):
+            # Nothing could carry the new temporary password: refuse before replacing the old one.
+            raise invalid("User has no email address or phone number to send the invitation to.")
         ext.call(
             "AdminSetUserPassword",
             pool.pool_id,
@@ -268,7 +277,33 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
     return result
 
 
+def change_password(ext: Ext, req: Request) -> dict[str, Any]:
+    """ChangePassword: the previous password, then the new one's pattern and the pool's policy."""
+    b = req.body
+    user = ext.token_user(b.get("AccessToken"))
+    if not isinstance(b.get("PreviousPassword"), str) or b["PreviousPassword"] != user.password:
+        raise not_authorized("Incorrect username or password.")
+    ext.check_password_policy(user.pool_id, b.get("ProposedPassword"), "proposedPassword")
+    base = {"UserPoolId": user.pool_id, "Username": user.username}
+    ext.call(
+        "AdminSetUserPassword", user.pool_id, {**base, "Password": b["ProposedPassword"], "Permanent": True}
+    )
+    return {}
+
+
+def admin_set_user_password(ext: Ext, req: Request) -> dict[str, Any]:
+    """AdminSetUserPassword by any name of the user, after the password pattern and the pool's policy."""
+    b = req.body
+    user = ext.admin_user(b)
+    ext.check_password_policy(user.pool_id, b.get("Password"))
+    params = {**b, "UserPoolId": user.pool_id, "Username": user.username}
+    ext.call("AdminSetUserPassword", user.pool_id, params)
+    return {}
+
+
 OPERATIONS = {
+    "ChangePassword": change_password,
+    "AdminSetUserPassword": admin_set_user_password,
     "SignUp": sign_up,
     "ConfirmSignUp": confirm_sign_up,
     "ResendConfirmationCode": resend_confirmation_code,

@@ -12,6 +12,7 @@ from . import moto_adapter as moto
 from .core import AuthSession, Ext, Request
 from .errors import CognitoError, device_not_found, invalid, not_authorized, user_not_found
 from .mfa import check_code
+from .refresh import refresh_tokens
 from .tokens import fix_tokens
 
 FLOW_PERMISSION = {
@@ -76,7 +77,7 @@ class SignIn:
             raise invalid(f"{flow} flow not enabled for this client")
         self.ext.purge_sessions()
         if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
-            return self.refresh(client, params)
+            return refresh_tokens(self.ext, client, params)
         username = params.get("USERNAME")
         if not isinstance(username, str) or not username:
             raise invalid("Missing required parameter USERNAME")
@@ -287,12 +288,20 @@ class SignIn:
             answers.get("TIMESTAMP"),
             answers.get("PASSWORD_CLAIM_SIGNATURE"),
         )
-        self.drop(session)  # a verifier session is single-use either way
         user = self.ext.user(session.pool_id, session.username)
+        if not ok:
+            self.drop(session)
         user = _login_checks(client, user, ok)
+        key = answers.get("DEVICE_KEY") or session.device_key
+        device = self.ext.state.devices.get(key) if isinstance(key, str) and key else None
+        if key and (device is None or device.sub != session.sub or not device.confirmed):
+            # The password was right but the device is gone: AWS SDKs then answer again with the same
+            # Session and no DEVICE_KEY (amplify-js retryOnResourceNotFoundException), so keep it open.
+            session.device_key = None
+            raise device_not_found()
+        self.drop(session)  # a verifier session is single-use once answered
         session.srp = None
-        if answers.get("DEVICE_KEY"):
-            session.device_key = answers["DEVICE_KEY"]
+        session.device_key = key or None
         return self.first_factor_done(session, user)
 
     def new_password_required(
@@ -400,66 +409,10 @@ class SignIn:
         session.srp = None
         return self.advance(session)
 
-    def refresh(self, client: moto.ClientInfo, params: dict[str, Any]) -> dict[str, Any]:
-        token = params.get("REFRESH_TOKEN")
-        if not isinstance(token, str) or not token:
-            raise invalid("Missing required parameter REFRESH_TOKEN")
-        owner = moto.refresh_token_owner(client.pool_id, token)
-        if token in self.ext.state.revoked:
-            raise not_authorized("Refresh Token has been revoked")
-        if owner is None or owner[0] != client.client_id:
-            raise not_authorized("Invalid Refresh Token")
-        user = self.ext.user(client.pool_id, owner[1])
-        if user is None:
-            raise not_authorized("Invalid Refresh Token")
-        names = [n for n in (params.get("USERNAME"), user.username, user.sub) if isinstance(n, str)]
-        self.ext.check_secret_hash(client, names, params.get("SECRET_HASH"))
-        if not user.enabled:
-            raise not_authorized("User is disabled.")
-        result = self.ext.call(
-            "AdminInitiateAuth",
-            client.pool_id,
-            {
-                "UserPoolId": client.pool_id,
-                "ClientId": client.client_id,
-                "AuthFlow": "REFRESH_TOKEN_AUTH",
-                "AuthParameters": {"REFRESH_TOKEN": token},
-            },
-        )
-        return {
-            "ChallengeParameters": {},
-            "AuthenticationResult": fix_tokens(client, user, result["AuthenticationResult"]),
-        }
-
-
-def revoke_token(ext: Ext, req: Request) -> dict[str, Any]:
-    b = req.body
-    client = ext.client(b.get("ClientId"))
-    if client.secret is not None and b.get("ClientSecret") != client.secret:
-        raise CognitoError("UnauthorizedException", "Invalid client credentials.")
-    if not client.token_revocation:
-        raise CognitoError(
-            "UnsupportedOperationException", "Token revocation is not enabled for this client."
-        )
-    token = b.get("Token")
-    if not isinstance(token, str) or not token:
-        raise invalid("Missing required parameter Token")
-    if token.count(".") == 2:
-        raise CognitoError(
-            "UnsupportedTokenTypeException", "Unsupported token type: only refresh tokens can be revoked."
-        )
-    owner = moto.refresh_token_owner(client.pool_id, token)
-    if owner is not None and owner[0] != client.client_id:
-        raise CognitoError("UnauthorizedException", "The token was not issued to this client.")
-    ext.state.revoked.add(token)
-    moto.revoke_refresh_token(client.pool_id, token, None)
-    return {}
-
 
 OPERATIONS = {
     "InitiateAuth": lambda ext, req: SignIn(ext, req).initiate(admin=False),
     "AdminInitiateAuth": lambda ext, req: SignIn(ext, req).initiate(admin=True),
     "RespondToAuthChallenge": lambda ext, req: SignIn(ext, req).respond(admin=False),
     "AdminRespondToAuthChallenge": lambda ext, req: SignIn(ext, req).respond(admin=True),
-    "RevokeToken": revoke_token,
 }

@@ -20,13 +20,15 @@ from .outbox import Outbox
 from .wire import MotoWire
 
 SYMBOLS = "^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- "
+PASSWORD_PATTERN = re.compile(r"[\S]+.*[\S]+")
 
 
 @dataclass
 class Settings:
     """Durations and limits; tests shrink them instead of sleeping."""
 
-    session_ttl: float = 180.0
+    # Seconds a challenge Session lives; None: the app client's AuthSessionValidity (3-15 minutes).
+    session_ttl: float | None = None
     signup_code_ttl: float = 24 * 3600.0
     reset_code_ttl: float = 3600.0
     max_code_attempts: int = 5
@@ -97,6 +99,8 @@ class Request:
 
 @dataclass
 class State:
+    """localcognito's own state beside moto's store: codes, TOTP, devices, sessions, pending values."""
+
     signup_codes: dict[str, Code] = field(default_factory=dict)
     reset_codes: dict[str, Code] = field(default_factory=dict)
     sends: dict[str, list[float]] = field(default_factory=dict)
@@ -104,6 +108,19 @@ class State:
     devices: dict[str, Device] = field(default_factory=dict)
     sessions: dict[str, AuthSession] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
+    # "<sub>:<attribute>" -> the code sent by (Get)UserAttributeVerificationCode / UpdateUserAttributes.
+    attribute_codes: dict[str, Code] = field(default_factory=dict)
+    # sub -> {attribute: new value} held back until verified (AttributesRequireVerificationBeforeUpdate).
+    pending_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def forget_user(self, sub: str) -> None:
+        """Drop everything kept about a deleted user (codes, TOTP, devices, pending values)."""
+        for store in (self.signup_codes, self.reset_codes, self.totp, self.pending_attributes):
+            store.pop(sub, None)
+        for key in [k for k in self.attribute_codes if k.startswith(sub + ":")]:
+            del self.attribute_codes[key]
+        for key in [k for k, d in self.devices.items() if d.sub == sub]:
+            del self.devices[key]
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:
@@ -269,9 +286,17 @@ class Ext:
         if consume:
             del store[key]
 
-    def check_password_policy(self, pool_id: str, password: Any) -> None:
+    def check_password_policy(self, pool_id: str, password: Any, field: str = "password") -> None:
+        """The password pattern of the API model, then the pool's policy (InvalidPasswordException)."""
         if not isinstance(password, str) or not password:
-            raise invalid("Missing required parameter Password")
+            raise invalid(f"Missing required parameter {field[:1].upper() + field[1:]}")
+        if not PASSWORD_PATTERN.fullmatch(password):
+            # The API reference gives every password member the pattern ^[\S]+.*[\S]+$: blanks may sit
+            # inside a password (the policy counts a space as a symbol), never at either end.
+            raise invalid(
+                f"1 validation error detected: Value at '{field}' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: ^[\\S]+.*[\\S]+$"
+            )
         problems = password_problems(self.pool(pool_id).password_policy, password)
         if problems:
             raise CognitoError(
@@ -289,9 +314,16 @@ class Ext:
         self.state.sessions.pop(session.id, None)
         session.id = self.new_session_id()
         session.challenge = challenge
-        session.expires = self.now() + self.settings.session_ttl
+        session.expires = self.now() + self.session_ttl(session.client_id)
         self.state.sessions[session.id] = session
         return session.id
+
+    def session_ttl(self, client_id: str) -> float:
+        """Seconds a challenge Session of this app client lives (its AuthSessionValidity, in minutes)."""
+        if self.settings.session_ttl is not None:
+            return self.settings.session_ttl
+        info = moto.client_info(client_id)
+        return 60.0 * (info.auth_session_minutes if info else 3)
 
     def purge_sessions(self) -> None:
         now = self.now()

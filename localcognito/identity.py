@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import moto_adapter as moto
 from .errors import CognitoError, invalid
 from .wire import Forward
+
+if TYPE_CHECKING:  # core imports this module
+    from .core import Ext, Request
 
 # The formats Cognito recognises in UsernameAttributes pools (and refuses as usernames in alias pools).
 EMAIL_FORMAT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -31,11 +34,8 @@ FORWARDED_WITH_USERNAME = (
     "AdminAddUserToGroup",
     "AdminRemoveUserFromGroup",
     "AdminListGroupsForUser",
-    "AdminDeleteUser",
     "AdminDisableUser",
     "AdminEnableUser",
-    "AdminDeleteUserAttributes",
-    "AdminSetUserPassword",
     "AdminSetUserSettings",
     "AdminUserGlobalSignOut",
     "AdminListUserAuthEvents",
@@ -88,18 +88,24 @@ def resolve(pool: moto.PoolInfo, name: Any) -> moto.UserInfo | None:
     if exact is not None:
         return exact
     wanted = fold(pool, name)
+    folds = not pool.case_sensitive
+    # (attribute, verification flag or None, compare folded) for the attributes that may name a user.
+    checks = [(a, None, folds and a in FOLDED) for a in pool.username_attributes]
+    alias_checks = [(a, VERIFIED.get(a), folds and a in FOLDED) for a in pool.alias_attributes]
     found: dict[int, str] = {}
     for username, sub, attributes in moto.user_records(pool.pool_id):
-        if not pool.case_sensitive and username.lower() == wanted:
+        if folds and username.lower() == wanted:
             found[1] = username
             break
-        if 2 not in found and any(_same(pool, a, attributes.get(a), name) for a in pool.username_attributes):
-            found[2] = username
-        if 3 not in found and pool.alias_attributes:
-            aliases = active_aliases(pool, attributes)
-            if any(_same(pool, a, v, name) for a, v in aliases.items()):
-                found[3] = username
-        if 4 not in found and sub == name:
+        for rank, rules in ((2, checks), (3, alias_checks)):
+            if rank in found:
+                continue
+            for attribute, flag, folded in rules:
+                value = attributes.get(attribute)
+                matches = bool(value) and (value.lower() == wanted if folded else value == name)
+                if matches and (flag is None or attributes.get(flag) == "true"):
+                    found[rank] = username
+        if sub == name and 4 not in found:
             found[4] = username
     return moto.user_info(pool.pool_id, found[min(found)]) if found else None
 
@@ -144,6 +150,7 @@ def check_new_username(pool: moto.PoolInfo, username: Any) -> None:
 
 
 def alias_exists(attribute: str) -> CognitoError:
+    """Cognito's AliasExistsException for ``attribute`` (email, phone_number or preferred_username)."""
     return CognitoError("AliasExistsException", f"An account with the given {attribute} already exists.")
 
 
@@ -179,7 +186,7 @@ def alias_conflicts(
     return conflicts
 
 
-def claim_aliases(ext: Any, pool: moto.PoolInfo, sub: str, attributes: dict[str, str], force: bool) -> None:
+def claim_aliases(ext: Ext, pool: moto.PoolInfo, sub: str, attributes: dict[str, str], force: bool) -> None:
     """Raise AliasExistsException for a taken alias, or (``force``: ForceAliasCreation) move it here.
 
     Moving an email / phone alias "marks the attribute unverified in the previous account" (developer
@@ -201,7 +208,7 @@ def claim_aliases(ext: Any, pool: moto.PoolInfo, sub: str, attributes: dict[str,
         )
 
 
-def canonical_forward(ext: Any, req: Any) -> Any:
+def canonical_forward(ext: Ext, req: Request) -> Forward:
     """Forward an operation moto answers, with ``Username`` replaced by the canonical username."""
     body = req.body
     pool_id = body.get("UserPoolId")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -24,6 +24,8 @@ DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_
 
 @dataclass(frozen=True)
 class ClientInfo:
+    """An app client as localcognito needs it (read from moto's store at each call)."""
+
     client_id: str
     pool_id: str
     region: str
@@ -39,6 +41,8 @@ class ClientInfo:
 
 @dataclass(frozen=True)
 class PoolInfo:
+    """A user pool's settings as localcognito needs them (read from moto's store at each call)."""
+
     pool_id: str
     region: str
     name: str
@@ -52,6 +56,10 @@ class PoolInfo:
     username_attributes: tuple[str, ...] = ()  # UsernameAttributes: email / phone_number *as* the username
     alias_attributes: tuple[str, ...] = ()  # AliasAttributes: email / phone_number / preferred_username
     case_sensitive: bool = True  # UsernameConfiguration.CaseSensitive (Cognito's default when unset)
+    # attribute name -> (required, mutable): every standard attribute plus the pool's custom ones.
+    schema: dict[str, tuple[bool, bool]] = field(default_factory=dict)
+    # UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate (email / phone_number).
+    verify_before_update: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,21 @@ def pool_info(pool_id: str) -> PoolInfo | None:
         username_attributes=tuple(cfg.get("UsernameAttributes") or ()),
         alias_attributes=tuple(cfg.get("AliasAttributes") or ()),
         case_sensitive=bool((cfg.get("UsernameConfiguration") or {}).get("CaseSensitive", True)),
+        schema=_schema(pool),
+        verify_before_update=tuple(
+            (cfg.get("UserAttributeUpdateSettings") or {}).get("AttributesRequireVerificationBeforeUpdate")
+            or ()
+        ),
     )
+
+
+def _schema(pool: CognitoIdpUserPool) -> dict[str, tuple[bool, bool]]:
+    # moto keeps only the attributes named at creation when a Schema was given; Cognito has them all.
+    standard = CognitoIdpUserPoolAttribute.STANDARD_SCHEMA
+    schema = {name: (bool(spec["Required"]), bool(spec["Mutable"])) for name, spec in standard.items()}
+    for name, attribute in pool.schema_attributes.items():
+        schema[name] = (bool(attribute.required), bool(attribute.mutable))
+    return schema
 
 
 def list_pools() -> list[PoolInfo]:
@@ -161,12 +183,12 @@ class UserRow(NamedTuple):
     status: str
     enabled: bool
     attributes: dict[str, str]
-    created: float  # epoch seconds
-    modified: float
+    created: datetime  # see ``epoch``
+    modified: datetime
 
 
-def _epoch(value: datetime) -> float:
-    # moto keeps naive UTC datetimes.
+def epoch(value: datetime) -> float:
+    """Epoch seconds of a moto timestamp (moto keeps naive UTC datetimes)."""
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
@@ -182,8 +204,8 @@ def user_rows(pool_id: str) -> list[UserRow]:
             user.status.value if isinstance(user.status, UserStatus) else str(user.status),
             bool(user.enabled),
             user.attribute_lookup,
-            _epoch(user.create_date),
-            _epoch(user.last_modified_date),
+            user.create_date,
+            user.last_modified_date,
         )
         for user in list(pool.users.values())
     ]
@@ -205,6 +227,15 @@ def access_token_owner(token: str) -> UserInfo | None:
         if entry is not None:
             user = pool._get_user(entry[1])
             return _user_info(pool, user) if user is not None else None
+    return None
+
+
+def access_token_client(token: str) -> str | None:
+    """The app client id an access token was issued to (None when moto does not know the token)."""
+    for pool in _pools():
+        entry = pool.access_tokens.get(token)
+        if entry is not None:
+            return entry[0]
     return None
 
 
@@ -255,18 +286,30 @@ def reissue_id_token(pool_id: str, token: str, claims: dict[str, Any], remove: I
     return new
 
 
+def set_mfa_configuration(pool_id: str, value: str) -> None:
+    """Write: the pool's MfaConfiguration (moto only changes it through SetUserPoolMfaConfig)."""
+    pool = _pool(pool_id)
+    if pool is not None:
+        pool.mfa_config = value
+
+
 def standard_attributes() -> tuple[str, ...]:
     """The standard attribute names of a Cognito user pool schema (sub, email, preferred_username ...)."""
     return tuple(CognitoIdpUserPoolAttribute.STANDARD_SCHEMA)
 
 
-def bulk_create_users(pool_id: str, users: list[tuple[str, str, list[dict[str, str]]]]) -> None:
-    """Write (bench only): insert CONFIRMED users straight into the pool, 100x faster than the API."""
+def bulk_create_users(
+    pool_id: str, users: list[tuple[str, str, list[dict[str, str]]]], status: str = "CONFIRMED"
+) -> None:
+    """Write (seeding for benches and tests): insert users straight into the pool, 100x faster than the
+    API and without its checks, so also users Cognito could no longer create (a required attribute
+    missing, say). ``status`` is a UserStatus value such as CONFIRMED or FORCE_CHANGE_PASSWORD.
+    """
     pool = _pool(pool_id)
     if pool is None:
         raise KeyError(pool_id)
     for username, password, attributes in users:
-        user = CognitoIdpUser(pool_id, username, password, UserStatus.CONFIRMED, attributes)
+        user = CognitoIdpUser(pool_id, username, password, UserStatus(status), attributes)
         pool.users[user.username] = user
 
 
@@ -287,20 +330,33 @@ def snapshot_store() -> dict[tuple[str, str], dict[str, Any]]:
     return snapshot
 
 
-def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """Write: make moto's Cognito store equal to ``snapshot`` (a fresh copy, so it can be reused)."""
-    import copy
+def live_store() -> dict[tuple[str, str], dict[str, Any]]:
+    """Read: every Cognito backend's store itself (not a copy), to pickle while holding the lock."""
+    return {
+        (account, region): {name: getattr(backend, name) for name in _STORE_ATTRIBUTES}
+        for account, regions in list(cognitoidp_backends.items())
+        for region, backend in list(regions.items())
+    }
 
+
+def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]], *, copy: bool = True) -> None:
+    """Write: make moto's Cognito store equal to ``snapshot``.
+
+    ``copy=True`` installs a deep copy, so the snapshot can be reused; ``copy=False`` installs the
+    snapshot's own objects (for one read from a state file, which nothing else holds).
+    """
+    import copy as copying
+
+    clone = copying.deepcopy if copy else (lambda value: value)
     for account, regions in list(cognitoidp_backends.items()):
         for region, backend in list(regions.items()):
-            saved = snapshot.get((account, region))
-            for name in _STORE_ATTRIBUTES:
-                value = copy.deepcopy(saved[name]) if saved else type(getattr(backend, name))()
-                setattr(backend, name, value)
+            if (account, region) not in snapshot:
+                for name in _STORE_ATTRIBUTES:
+                    setattr(backend, name, type(getattr(backend, name))())
     for (account, region), saved in snapshot.items():
         backend = cognitoidp_backends[account][region]  # created on first use, as moto does
         for name in _STORE_ATTRIBUTES:
-            setattr(backend, name, copy.deepcopy(saved[name]))
+            setattr(backend, name, clone(saved[name]))
 
 
 def account_id() -> str:

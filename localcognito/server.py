@@ -2,224 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
-import json
-import logging
-import socket
+import dataclasses
+import os
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import accounts, attributes, auth, devices, identity, mfa, users
 from . import moto_adapter as moto
-from .core import Ext, Request, Settings
-from .errors import CognitoError
-from .faults import Fault, Faults, parse_fault
-from .wire import TARGET_PREFIX, Forward, MotoWire
-
-log = logging.getLogger("localcognito")
-Handler = Callable[[Ext, Request], Any]
-HANDLERS: dict[str, Handler] = {
-    **identity.OPERATIONS,
-    **accounts.OPERATIONS,
-    **users.OPERATIONS,
-    **attributes.OPERATIONS,
-    **auth.OPERATIONS,
-    **mfa.OPERATIONS,
-    **devices.OPERATIONS,
-}
-JSON_HEADERS = [("Content-Type", "application/x-amz-json-1.1")]
-
-
-def _region(environ: dict[str, Any]) -> str:
-    auth_header = environ.get("HTTP_AUTHORIZATION", "")
-    try:
-        return auth_header.split("Credential=", 1)[1].split("/")[2]
-    except IndexError:
-        return "us-east-1"
-
-
-def _client_ip(environ: dict[str, Any]) -> str:
-    forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-    return forwarded.split(",")[0].strip() if forwarded else environ.get("REMOTE_ADDR", "")
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    return environ["wsgi.input"].read(length) if length > 0 else b""
-
-
-class LocalCognitoApp:
-    """The WSGI middleware: control endpoints, faults, localcognito's operations, then moto for the rest."""
-
-    def __init__(self, moto_app: DomainDispatcherApplication, ext: Ext, faults: Faults) -> None:
-        self.moto_app = moto_app
-        self.ext = ext
-        self.faults = faults
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        target = environ.get("HTTP_X_AMZ_TARGET")
-        if target is not None and target.startswith(TARGET_PREFIX):
-            operation = target[len(TARGET_PREFIX) :]
-            if self.faults:
-                fault = self.faults.take(operation)
-                if fault is not None:
-                    early = self.apply_fault(fault, operation, environ, start_response)
-                    if early is not None:
-                        return early
-            handler = HANDLERS.get(operation)
-            if handler is not None:
-                return self.handle(operation, handler, environ, start_response)
-            return self.moto_app(environ, start_response)
-        path = environ.get("PATH_INFO", "")
-        if path.startswith("/_local"):
-            return self.control(path, environ, start_response)
-        if path.startswith("/moto-api/reset"):
-            self.ext.reset()
-            self.faults.clear()
-        return self.moto_app(environ, start_response)
-
-    # ---- Cognito operations --------------------------------------------------------------------
-    def handle(
-        self, operation: str, handler: Handler, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        raw = _read_body(environ)
-        try:
-            body = json.loads(raw or b"{}")
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            return self.reply(
-                start_response, 400, CognitoError("SerializationException", "Malformed JSON").body()
-            )
-        request = Request(operation, body, _region(environ), _client_ip(environ))
-        try:
-            with self.ext.lock:
-                result = handler(self.ext, request)
-        except CognitoError as error:
-            return self.reply(start_response, error.status, error.body())
-        except Exception:
-            log.exception("localcognito failed on %s", operation)
-            error = CognitoError("InternalErrorException", f"localcognito failed on {operation}", 500)
-            return self.reply(start_response, 500, error.body())
-        if isinstance(result, Forward):
-            environ["wsgi.input"] = io.BytesIO(result.body)
-            environ["CONTENT_LENGTH"] = str(len(result.body))
-            return self.moto_app(environ, start_response)
-        return self.reply(start_response, 200, json.dumps(result).encode())
-
-    @staticmethod
-    def reply(
-        start_response: Callable[..., Any], status: int, body: bytes, content_type: str = JSON_HEADERS[0][1]
-    ) -> list[bytes]:
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
-        start_response(
-            f"{status} {reason}",
-            [
-                ("Content-Type", content_type),
-                ("Content-Length", str(len(body))),
-                ("x-amzn-RequestId", str(uuid.uuid4())),
-            ],
-        )
-        return [body]
-
-    def apply_fault(
-        self, fault: Fault, operation: str, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes] | None:
-        if fault.delay:
-            time.sleep(fault.delay)
-        if fault.drop:
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            # Raised as a dropped connection, which werkzeug hands to connection_dropped() quietly.
-            raise ConnectionResetError("connection dropped by a localcognito fault")
-        if fault.error:
-            message = fault.message or f"Fault injected by localcognito for {operation}"
-            return self.reply(start_response, fault.status, CognitoError(fault.error, message).body())
-        return None
-
-    # ---- control endpoints ---------------------------------------------------------------------
-    def control(self, path: str, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET")
-        route = path.rstrip("/")
-        try:
-            status, payload = self.route(method, route, environ)
-        except ValueError as error:
-            status, payload = 400, {"error": str(error)}
-        return self.reply(start_response, status, json.dumps(payload).encode(), "application/json")
-
-    def route(self, method: str, route: str, environ: dict[str, Any]) -> tuple[int, Any]:
-        if route == "/_local/outbox" and method == "GET":
-            return 200, self.ext.outbox.messages()
-        if route == "/_local/config" and method == "GET":
-            return self.config(environ)
-        if route == "/_local/reset" and method == "POST":
-            self.reset()
-            return 200, {"status": "reset"}
-        if route == "/_local/faults":
-            if method == "GET":
-                return 200, self.faults.rules()
-            if method == "DELETE":
-                self.faults.clear()
-                return 200, {"faults": []}
-            if method == "POST":
-                try:
-                    data = json.loads(_read_body(environ) or b"null")
-                except ValueError as exc:
-                    raise ValueError("body is not valid JSON") from exc
-                if isinstance(data, dict) and data.get("clear") is True and len(data) == 1:
-                    self.faults.clear()
-                else:
-                    self.faults.add(parse_fault(data))
-                return 200, {"faults": self.faults.rules()}
-        raise ValueError(f"unknown control request: {method} {route}")
-
-    def config(self, environ: dict[str, Any]) -> tuple[int, Any]:
-        query = parse_qs(environ.get("QUERY_STRING", ""))
-        wanted = query.get("pool_name", [None])[0]
-        unknown = set(query) - {"pool_name"}
-        if unknown:
-            raise ValueError(f"unknown query parameters: {', '.join(sorted(unknown))}")
-        pools = [p for p in moto.list_pools() if wanted is None or p.name == wanted]
-        if not pools:
-            reason = f"no user pool named {wanted!r}" if wanted else "no user pool exists yet"
-            return 404, {"error": reason}
-        pool = pools[0]
-        if not pool.client_ids:
-            return 404, {"error": f"user pool {pool.pool_id} has no app client"}
-        client = moto.client_info(pool.client_ids[0])
-        assert client is not None
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-        return 200, {
-            "pool_id": pool.pool_id,
-            "client_id": client.client_id,
-            "client_secret": client.secret or "",
-            "region": pool.region,
-            "endpoint_url": f"http://{host}",
-        }
-
-    def reset(self) -> None:
-        with self.ext.lock:
-            environ = MotoWire.environ("ListUserPools", "us-east-1", b"")
-            environ.update({"PATH_INFO": "/moto-api/reset", "HTTP_X_AMZ_TARGET": ""})
-            del environ["HTTP_X_AMZ_TARGET"]
-            MotoWire(self.moto_app).raw(environ)
-            self.ext.reset()
-            self.faults.clear()
+from .app import LocalCognitoApp
+from .core import Ext, Settings, State
+from .faults import Faults
+from .persistence import StateFile, without_sessions
+from .wire import MotoWire
 
 
 class _QuietHandler(MotoRequestHandler):
@@ -258,7 +57,9 @@ class LocalCognitoServer:
         *,
         verbose: bool = False,
         settings: Settings | None = None,
+        state_file: str | os.PathLike[str] | None = None,
     ) -> None:
+        """``state_file``: keep the state in this file (loaded at start, saved after changes)."""
         self.host = host
         self.port = port
         self.verbose = verbose
@@ -268,6 +69,7 @@ class LocalCognitoServer:
         self.app = LocalCognitoApp(self.moto_app, self.ext, self.faults)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self.state_file = StateFile(self, state_file) if state_file is not None else None
 
     @property
     def settings(self) -> Settings:
@@ -292,9 +94,16 @@ class LocalCognitoServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def _open_state(self) -> None:
+        if self.state_file is not None:
+            self.state_file.load()
+            self.app.on_change = self.state_file.changed
+            self.state_file.start()
+
     def start(self) -> None:
         handler = _VerboseHandler if self.verbose else _QuietHandler
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=handler)
+        self._open_state()
         self._thread = threading.Thread(target=self._server.serve_forever, name="localcognito", daemon=True)
         self._thread.start()
         # moto builds its cognito-idp app lazily (~0.25 s): pay that now, not in the first request.
@@ -304,10 +113,38 @@ class LocalCognitoServer:
         """Run in the calling thread (used by ``python -m localcognito``)."""
         handler = _VerboseHandler if self.verbose else _QuietHandler
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=handler)
-        self._server.serve_forever()
+        self._open_state()
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+            if self.state_file is not None:
+                self.state_file.stop()
 
     def reset(self) -> None:
+        """Forget every pool, user, code and fault (saved to the state file too, when there is one)."""
         self.app.reset()
+
+    def state_payload(self) -> dict[str, Any]:
+        """What the state file keeps (call with ``ext.lock`` held): moto's store, localcognito's, outbox."""
+        return {
+            "store": moto.live_store(),
+            "state": without_sessions(self.ext.state),
+            "outbox": self.ext.outbox.messages(),
+        }
+
+    def load_state(self, payload: dict[str, Any]) -> None:
+        """Replace everything with a payload read from a state file (see ``state_payload``)."""
+        state = payload["state"]
+        if not isinstance(state, State):
+            raise TypeError("the state file holds no localcognito state")
+        for spec in dataclasses.fields(State):  # a file from before a field was added: start it empty
+            if not hasattr(state, spec.name) and spec.default_factory is not dataclasses.MISSING:
+                setattr(state, spec.name, spec.default_factory())
+        with self.ext.lock:
+            moto.restore_store(payload["store"], copy=False)
+            self.ext.state = state
+            self.ext.outbox.replace(payload["outbox"])
 
     def snapshot(self) -> Snapshot:
         """An in-memory copy of everything the server holds (moto's store and localcognito's own)."""
@@ -337,6 +174,8 @@ class LocalCognitoServer:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+        if self.state_file is not None:
+            self.state_file.stop()
 
     def __enter__(self) -> LocalCognitoServer:
         self.start()

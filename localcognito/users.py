@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import moto_adapter as moto
@@ -43,7 +44,7 @@ def _parse_filter(text: Any) -> tuple[str, str, str] | None:
     return name, op, re.sub(r"\\(.)", r"\1", value)
 
 
-def _matcher(pool: moto.PoolInfo, name: str, op: str, value: str):
+def _matcher(pool: moto.PoolInfo, name: str, op: str, value: str) -> Callable[[moto.UserRow], bool]:
     """A predicate over UserRow for one parsed filter, with each attribute's case rule."""
     # cognito:user_status is case-insensitive; username folds case in a case-insensitive pool
     # (UsernameConfigurationType: "enables case insensitivity for all username input").
@@ -93,8 +94,8 @@ def _user_type(row: moto.UserRow, wanted: list[str] | None) -> dict[str, Any]:
     return {
         "Username": row.username,
         "Attributes": [{"Name": k, "Value": v} for k, v in attributes.items()],
-        "UserCreateDate": row.created,
-        "UserLastModifiedDate": row.modified,
+        "UserCreateDate": moto.epoch(row.created),
+        "UserLastModifiedDate": moto.epoch(row.modified),
         "Enabled": row.enabled,
         "UserStatus": row.status,
     }
@@ -149,7 +150,24 @@ def describe_user_pool(ext: Ext, req: Request) -> dict[str, Any]:
     return data
 
 
+# Settings CreateUserPool fixes for good: UpdateUserPool takes none of them and Cognito keeps them.
+CREATION_ONLY = ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration")
+
+
+def update_user_pool(ext: Ext, req: Request) -> dict[str, Any]:
+    """UpdateUserPool keeping the creation-only settings (moto would drop them) and applying MFA."""
+    pool = ext.pool(req.body.get("UserPoolId"))
+    body = {k: v for k, v in req.body.items() if k not in CREATION_ONLY}
+    described = ext.call("DescribeUserPool", pool.pool_id, {"UserPoolId": pool.pool_id})["UserPool"]
+    body.update({k: described[k] for k in CREATION_ONLY if k in described})
+    result = ext.call("UpdateUserPool", pool.pool_id, body)
+    if body.get("MfaConfiguration") in ("OFF", "ON", "OPTIONAL"):
+        moto.set_mfa_configuration(pool.pool_id, body["MfaConfiguration"])
+    return result
+
+
 OPERATIONS = {
+    "UpdateUserPool": update_user_pool,
     "ListUsers": list_users,
     "DescribeUserPool": describe_user_pool,
 }

@@ -204,7 +204,7 @@ def test_sessions_expire(local: Cog) -> None:
     username = local.make_user()
     first = local.admin_auth(username)
     start = local.server.clock()
-    local.server.clock = lambda: start + local.server.settings.session_ttl + 1
+    local.server.clock = lambda: start + 15 * 60 + 1  # the client's AuthSessionValidity is 15 minutes
     with pytest.raises(ClientError) as exc:
         local.idp.associate_software_token(Session=first["Session"])
     assert error_code(exc) == "NotAuthorizedException"

@@ -6,12 +6,14 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from localcognito.core import secret_hash
 from tests.conftest import boto_client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +47,7 @@ def test_runlocal_starts_everything_prints_credentials_and_stops_on_ctrl_c(tmp_p
         "LOCAL_COGNITO_PORT": str(cognito_port),
         "LOCAL_STAFF_USERNAME": "opsadmin",
         "LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x",
+        "LOCAL_DATA_DIR": str(tmp_path / "local-data"),
     }
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runlocal"],
@@ -78,3 +81,104 @@ def test_runlocal_starts_everything_prints_credentials_and_stops_on_ctrl_c(tmp_p
     with socket.socket() as sock:  # both servers are gone
         assert sock.connect_ex(("127.0.0.1", portal_port)) != 0
         assert sock.connect_ex(("127.0.0.1", cognito_port)) != 0
+
+
+def run_local(tmp_path, env_extra: dict[str, str]) -> tuple[subprocess.Popen, int, int]:
+    portal_port, cognito_port = free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_", "LOCAL_"))},
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PORT": str(portal_port),
+        "LOCAL_COGNITO_PORT": str(cognito_port),
+        "LOCAL_DATA_DIR": str(tmp_path / "local-data"),
+        **env_extra,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runlocal"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    wait_for(f"http://127.0.0.1:{portal_port}/healthz")
+    return process, portal_port, cognito_port
+
+
+def stop(process: subprocess.Popen) -> str:
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    return output
+
+
+def staff_line(output: str) -> str:
+    return next(line for line in output.splitlines() if "Staff account:" in line)
+
+
+def test_runlocal_keeps_the_pool_users_and_staff_password_across_restarts(tmp_path):
+    process, _, cognito_port = run_local(tmp_path, {})
+    try:
+        config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
+        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
+        admin.admin_create_user(
+            UserPoolId=config["pool_id"],
+            Username="kept",
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": "kept@example.com"}],
+        )
+    finally:
+        first = stop(process)
+    password = staff_line(first).split(" / ")[1].split()[0]
+    env_file = tmp_path / "local-data" / "env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    variables = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    assert variables["COGNITO_USER_POOL_ID"] == config["pool_id"]
+    assert variables["COGNITO_CLIENT_ID"] == config["client_id"]
+    assert {
+        "DJANGO_DEBUG",
+        "LOCAL_COGNITO",
+        "COGNITO_ENDPOINT_URL",
+        "COGNITO_CLIENT_SECRET",
+        "AWS_REGION",
+    } <= set(variables)
+    assert str(env_file) in first
+
+    process, _, cognito_port = run_local(tmp_path, {})
+    try:
+        again = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
+        assert (again["pool_id"], again["client_id"]) == (config["pool_id"], config["client_id"])
+        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
+        assert admin.admin_get_user(UserPoolId=config["pool_id"], Username="kept")["Username"] == "kept"
+        signed_in = admin.admin_initiate_auth(
+            UserPoolId=config["pool_id"],
+            ClientId=config["client_id"],
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={
+                "USERNAME": "staff",
+                "PASSWORD": password,
+                "SECRET_HASH": secret_hash(config["client_secret"], "staff", config["client_id"]),
+            },
+        )
+        assert signed_in["ChallengeName"] == "MFA_SETUP"  # the printed password is the staff's password
+    finally:
+        second = stop(process)
+    assert staff_line(second) == staff_line(first)  # the same password, printed again
+    assert "Traceback" not in first + second
+
+
+def test_runlocal_starts_clean_from_a_corrupt_state_file_and_says_so(tmp_path):
+    folder = tmp_path / "local-data"
+    folder.mkdir(mode=0o700)
+    state = folder / "localcognito-state.pickle"
+    state.write_bytes(b"garbage")
+    state.chmod(0o600)
+    process, _, cognito_port = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x"})
+    try:
+        config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
+        assert config["pool_id"]
+    finally:
+        output = stop(process)
+    assert "Traceback" not in output
+    assert len([line for line in output.splitlines() if "ignored" in line and "starting empty" in line]) == 1

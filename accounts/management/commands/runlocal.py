@@ -1,14 +1,15 @@
 """``manage.py runlocal`` (what ``make run`` calls): localcognito + the portal, nothing to configure.
 
-Starts ``python -m localcognito`` on LOCAL_COGNITO_PORT (9229), bootstraps a pool as cognito_bootstrap
-would, creates a staff account, migrates, prints where everything is, then runs the development server on
-PORT (8000) pointed at the local pool. Ctrl-C stops both.
+Starts ``python -m localcognito`` on LOCAL_COGNITO_PORT (9229) with its state kept in the local-data
+folder (``.local/``), bootstraps a pool as cognito_bootstrap would (the same pool, ids and users on every
+start), makes sure the staff account exists, writes ``.local/env`` for manage.py in another terminal,
+migrates, prints where everything is, then runs the development server on PORT (8000) pointed at the
+local pool. Ctrl-C stops both. ``--reset`` (or ``make reset-local``) starts from an empty pool.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -19,29 +20,53 @@ import urllib.request
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, SIGN_IN_SHAPES
-from accounts.cognito.local import bootstrap_local, ensure_staff_account
+from accounts.cognito.local import (
+    STATE_FILE,
+    bootstrap_local,
+    data_dir,
+    ensure_staff_account,
+    reset_local_data,
+    staff_password,
+    staff_sign_in_name,
+    write_env_file,
+)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Poll localcognito's outbox endpoint until it answers; CommandError if it exits or never answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise CommandError(
-                f"localcognito exited early (status {process.returncode}); see its output above."
+                _("localcognito exited early (status %(status)s); see its output above.")
+                % {"status": process.returncode}
             )
         try:
             with urllib.request.urlopen(url + "/_local/outbox", timeout=1):  # noqa: S310 (loopback)
                 return
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)
-    raise CommandError(f"localcognito did not answer at {url} within {timeout:.0f} s.")
+    raise CommandError(
+        _("localcognito did not answer at %(url)s within %(timeout)d s.") % {"url": url, "timeout": timeout}
+    )
 
 
-def generated_password() -> str:
-    # Meets the local pool's policy: length, upper, lower, digit, symbol.
-    return f"Staff-{secrets.token_urlsafe(9)}-7a!"
+def stop_child(process: subprocess.Popen, grace: float) -> None:
+    """Let a child that already got the terminal's Ctrl-C finish; else SIGINT it, then kill it."""
+    try:
+        process.wait(timeout=grace)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    # A second SIGINT during a child's own shutdown would end it with a traceback: hence the grace.
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 class Command(BaseCommand):
@@ -57,83 +82,92 @@ class Command(BaseCommand):
             "--sign-in",
             choices=tuple(SIGN_IN_SHAPES),
             default=os.environ.get("LOCAL_SIGN_IN", DEFAULT_SIGN_IN),
-            help="How people sign in to the local pool (see cognito_bootstrap). Default: %(default)s.",
+            help="How people sign in to a new local pool (see cognito_bootstrap). Default: %(default)s.",
         )
         parser.add_argument(
             "--case-sensitive",
             action="store_true",
             default=os.environ.get("LOCAL_CASE_SENSITIVE", "") not in ("", "0"),
-            help="Case-sensitive usernames in the local pool (default: case-insensitive).",
+            help="Case-sensitive usernames in a new local pool (default: case-insensitive).",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Forget the saved local pool, users and staff password first (as `make reset-local`).",
         )
 
-    def handle(
-        self, *args, port: int, cognito_port: int, host: str, sign_in: str, case_sensitive: bool, **options
-    ) -> None:
+    def handle(self, *args, port: int, cognito_port: int, host: str, reset: bool, **options) -> None:
+        folder = data_dir(settings.BASE_DIR)
+        if reset:
+            for path in reset_local_data(folder):
+                self.stdout.write(_("Removed %(path)s") % {"path": path})
         endpoint = f"http://127.0.0.1:{cognito_port}"
-        cognito = subprocess.Popen(  # noqa: S603 (our own module, fixed arguments)
-            [sys.executable, "-m", "localcognito", "--port", str(cognito_port), "--quiet"]
-        )
+        state = folder / STATE_FILE
+        command = [sys.executable, "-m", "localcognito", "--port", str(cognito_port), "--quiet"]
+        cognito = subprocess.Popen([*command, "--state", str(state)])  # noqa: S603 (our own module)
         portal = None
+        interrupted = False
         try:
             wait_until_up(endpoint, cognito)
-            pool = bootstrap_local(
-                endpoint,
-                staff_group=settings.COGNITO_STAFF_GROUP,
-                admin_group=settings.COGNITO_ADMIN_GROUP,
-                sign_in=sign_in,
-                case_sensitive=case_sensitive,
-            )
-            username = os.environ.get("LOCAL_STAFF_USERNAME", "staff")
-            password = os.environ.get("LOCAL_STAFF_PASSWORD") or generated_password()
-            email = os.environ.get("LOCAL_STAFF_EMAIL", "staff@example.com")
-            ensure_staff_account(
-                endpoint,
-                pool,
-                username=username,
-                password=password,
-                email=email,
-                groups=[settings.COGNITO_STAFF_GROUP, settings.COGNITO_ADMIN_GROUP],
-            )
-            call_command("migrate", interactive=False, verbosity=0)
-            env = {
-                **os.environ,
-                "DJANGO_DEBUG": "1",
-                "LOCAL_COGNITO": "1",
-                "COGNITO_ENDPOINT_URL": endpoint,
-                "COGNITO_USER_POOL_ID": pool.pool_id,
-                "COGNITO_CLIENT_ID": pool.client_id,
-                "COGNITO_CLIENT_SECRET": pool.client_secret,
-                "AWS_REGION": pool.region,
-            }
-            base = f"http://{host}:{port}"
-            self.stdout.write(
-                "\n".join(
-                    [
-                        "",
-                        self.style.SUCCESS("Cognito portal (local mode)"),
-                        f"  Portal:          {base}/",
-                        f"  Staff pages:     {base}/admin/",
-                        f"  Staff account:   {username} / {password}  (first sign-in sets up TOTP)",
-                        f"  Local mailbox:   {base}/local/mailbox/  (codes and temporary passwords)",
-                        f"  Local Cognito:   {endpoint}  (user pool {pool.pool_id}; state lives in memory)",
-                        "  Press Ctrl-C to stop.",
-                        "",
-                    ]
-                )
-            )
-            portal = subprocess.Popen(  # noqa: S603
-                [sys.executable, "manage.py", "runserver", f"{host}:{port}"],
-                env=env,
-                cwd=settings.BASE_DIR,
-            )
+            portal = self.start_portal(endpoint, folder, host=host, port=port, **options)
             portal.wait()
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping.")
+            interrupted = True
+            self.stdout.write("\n" + _("Stopping."))
         finally:
             for process in (portal, cognito):
-                if process and process.poll() is None:
-                    process.send_signal(signal.SIGINT)
-                    try:
-                        process.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
+                if process is not None:
+                    stop_child(process, grace=3.0 if interrupted else 0.0)
+
+    def start_portal(
+        self, endpoint: str, folder, *, host: str, port: int, sign_in: str, case_sensitive: bool, **options
+    ) -> subprocess.Popen:
+        pool = bootstrap_local(
+            endpoint,
+            staff_group=settings.COGNITO_STAFF_GROUP,
+            admin_group=settings.COGNITO_ADMIN_GROUP,
+            sign_in=sign_in,
+            case_sensitive=case_sensitive,
+        )
+        username = os.environ.get("LOCAL_STAFF_USERNAME", "staff")
+        email = os.environ.get("LOCAL_STAFF_EMAIL", "staff@example.com")
+        password, _generated = staff_password(folder, username)
+        ensure_staff_account(
+            endpoint,
+            pool,
+            username=username,
+            password=password,
+            email=email,
+            groups=[settings.COGNITO_STAFF_GROUP, settings.COGNITO_ADMIN_GROUP],
+        )
+        call_command("migrate", interactive=False, verbosity=0)
+        variables = {
+            "DJANGO_DEBUG": "1",
+            "LOCAL_COGNITO": "1",
+            "COGNITO_ENDPOINT_URL": endpoint,
+            "COGNITO_USER_POOL_ID": pool.pool_id,
+            "COGNITO_CLIENT_ID": pool.client_id,
+            "COGNITO_CLIENT_SECRET": pool.client_secret,
+            "AWS_REGION": pool.region,
+        }
+        env_file = write_env_file(folder, variables)
+        base = f"http://{host}:{port}"
+        kept = _("reused") if not pool.created else _("new")
+        staff = f"{staff_sign_in_name(pool, username, email)} / {password}"
+        rows = [
+            (_("Portal"), f"{base}/"),
+            (_("Staff pages"), f"{base}/admin/"),
+            (_("Staff account"), f"{staff}  ({_('first sign-in sets up TOTP')})"),
+            (_("Local mailbox"), f"{base}/local/mailbox/  ({_('codes and temporary passwords')})"),
+            (_("Local Cognito"), f"{endpoint}  ({_('user pool')} {pool.pool_id}, {kept})"),
+            (_("Local data"), f"{folder / STATE_FILE}  ({_('`make reset-local` starts over')})"),
+            (_("Environment"), f"{env_file}  ({_('manage.py in another terminal reads it')})"),
+        ]
+        lines = ["", self.style.SUCCESS(_("Cognito portal (local mode)"))]
+        lines += [f"  {label + ':':<17}{value}" for label, value in rows]
+        self.stdout.write("\n".join([*lines, "  " + _("Press Ctrl-C to stop."), ""]))
+        return subprocess.Popen(  # noqa: S603
+            [sys.executable, "manage.py", "runserver", f"{host}:{port}"],
+            env={**os.environ, **variables},
+            cwd=settings.BASE_DIR,
+        )

@@ -1,0 +1,178 @@
+"""State that survives a restart: ``python -m localcognito --state FILE`` (issue #12, "Also")."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import jwt
+import pytest
+
+from accounts.cognito.bootstrap import bootstrap_pool
+from localcognito import persistence
+
+from .conftest import PASSWORD, boto, totp
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def localcognito(state: Path) -> Iterator[tuple[str, list[str]]]:
+    """``python -m localcognito --state`` in a child process; yields (url, its stderr lines once stopped)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcognito", "--port", str(port), "--quiet", "--state", str(state)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    stderr: list[str] = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_local/outbox", timeout=1):  # noqa: S310 (loopback)
+                    break
+            except OSError:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "localcognito did not start"
+                time.sleep(0.1)
+        yield url, stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        stderr.extend(err.splitlines())
+
+
+def jwks(url: str, pool_id: str) -> jwt.PyJWKSet:
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"{url}/{pool_id}/.well-known/jwks.json",
+        headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=x/20240101/us-east-1/cognito-idp/aws4_request"
+        },
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        return jwt.PyJWKSet.from_dict(json.load(response))
+
+
+def test_a_restart_keeps_pools_users_totp_secrets_outbox_and_token_keys(tmp_path: Path) -> None:
+    state = tmp_path / ".local" / "localcognito-state.pickle"
+    with localcognito(state) as (url, _):
+        idp = boto(url)
+        pool = bootstrap_pool(idp, with_secret=False)
+        idp.admin_create_user(
+            UserPoolId=pool.pool_id,
+            Username="kate",
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": "kate@example.com"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
+        idp.admin_set_user_password(
+            UserPoolId=pool.pool_id, Username="kate", Password=PASSWORD, Permanent=True
+        )
+        auth = {"USERNAME": "kate", "PASSWORD": PASSWORD}
+        first = idp.admin_initiate_auth(
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters=auth,
+        )
+        assoc = idp.associate_software_token(Session=first["Session"])
+        verified = idp.verify_software_token(Session=assoc["Session"], UserCode=totp(assoc["SecretCode"]))
+        tokens = idp.admin_respond_to_auth_challenge(
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            ChallengeName="MFA_SETUP",
+            Session=verified["Session"],
+            ChallengeResponses={"USERNAME": "kate"},
+        )["AuthenticationResult"]
+        idp.sign_up(
+            ClientId=pool.client_id,
+            Username="newcomer",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "newcomer@example.com"}],
+        )
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    assert stat.S_IMODE(state.parent.stat().st_mode) == 0o700
+
+    with localcognito(state) as (url, stderr):
+        idp = boto(url)
+        again = bootstrap_pool(idp, with_secret=False)
+        assert (again.pool_id, again.client_id, again.created) == (pool.pool_id, pool.client_id, False)
+        assert idp.admin_get_user(UserPoolId=pool.pool_id, Username="kate")["UserStatus"] == "CONFIRMED"
+        assert idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == "kate"
+        key = jwks(url, pool.pool_id).keys[0].key
+        claims = jwt.decode(tokens["IdToken"], key, algorithms=["RS256"], audience=pool.client_id)
+        assert claims["cognito:username"] == "kate"
+        step = idp.admin_initiate_auth(
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters=auth,
+        )
+        assert step["ChallengeName"] == "SOFTWARE_TOKEN_MFA"  # the TOTP secret survived
+        done = idp.admin_respond_to_auth_challenge(
+            UserPoolId=pool.pool_id,
+            ClientId=pool.client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=step["Session"],
+            ChallengeResponses={"USERNAME": "kate", "SOFTWARE_TOKEN_MFA_CODE": totp(assoc["SecretCode"], 1)},
+        )
+        assert "AuthenticationResult" in done
+        with urllib.request.urlopen(url + "/_local/outbox", timeout=5) as response:  # noqa: S310
+            outbox = json.load(response)
+        assert [m["username"] for m in outbox] == ["newcomer"]
+    assert not [line for line in stderr if "Traceback" in line]
+
+
+def test_a_corrupt_state_file_gives_one_line_and_a_clean_start(tmp_path: Path) -> None:
+    state = tmp_path / "localcognito-state.pickle"
+    state.write_bytes(persistence.MAGIC + b"\x80\x05 this is not a pickle")
+    state.chmod(0o600)
+    with localcognito(state) as (url, stderr):
+        assert boto(url).list_user_pools(MaxResults=10)["UserPools"] == []
+    assert not any("Traceback" in line for line in stderr)
+    messages = [line for line in stderr if "state file" in line]
+    assert len(messages) == 1 and "starting empty" in messages[0]
+    assert (tmp_path / "localcognito-state.pickle.bad").exists()  # kept for a look, not overwritten
+
+
+def test_a_state_file_cannot_run_code() -> None:
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    data = persistence.MAGIC + pickle.dumps({"moto": "x", "store": Exploit()})
+    with pytest.raises(persistence.StateFileError):
+        persistence.loads(data)
+
+
+def test_a_state_file_others_could_write_is_not_loaded(tmp_path: Path) -> None:
+    state = tmp_path / "localcognito-state.pickle"
+    with localcognito(state) as (url, _):
+        bootstrap_pool(boto(url))
+    state.chmod(0o666)
+    with localcognito(state) as (url, stderr):
+        assert boto(url).list_user_pools(MaxResults=10)["UserPools"] == []
+    assert any("writable by others" in line for line in stderr)
