@@ -54,7 +54,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles
 
 # Forget the local pool, users, staff password and env file `make run` keeps in .local/ (stop it first).
-# The same files as accounts/cognito/local.py's reset_local_data (and `manage.py runlocal --reset`).
+# The same files as accounts/management/local_data.py's reset_local_data (and `manage.py runlocal --reset`).
 reset-local:
 	rm -f $${LOCAL_DATA_DIR:-.local}/localcognito-state.pickle* $${LOCAL_DATA_DIR:-.local}/staff.json \
 	  $${LOCAL_DATA_DIR:-.local}/env

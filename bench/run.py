@@ -52,7 +52,7 @@ def main() -> None:
     server = LocalCognitoServer(host="127.0.0.1", port=0)
     server.start()
     database = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    from accounts.cognito.local import bootstrap_local
+    from accounts.cognito.provisioning import bootstrap_local
 
     pool = bootstrap_local(server.url, staff_group="portal-staff", admin_group="portal-admins")
     os.environ.update(
@@ -75,7 +75,7 @@ def main() -> None:
     from django.test import Client
 
     from accounts.cognito.client import get_client
-    from accounts.cognito.local import ensure_staff_account
+    from accounts.cognito.provisioning import ensure_staff_account
 
     call_command("migrate", verbosity=0)
     meter = CognitoMeter()

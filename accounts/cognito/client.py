@@ -76,3 +76,18 @@ def reset_clients() -> None:
     """Forget the clients (tests that change the Cognito settings)."""
     with _lock:
         _clients.clear()
+
+
+def local_client(endpoint_url: str, region: str = "us-east-1"):
+    """A boto3 client for a local Cognito at ``endpoint_url`` (it accepts any credentials), for local
+    mode's set-up before the portal's own settings point there (``provisioning``)."""
+    return boto3.session.Session().client(
+        "cognito-idp",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106
+        config=Config(
+            retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=10
+        ),
+    )

@@ -22,15 +22,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from accounts.cognito import errors
 from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, SIGN_IN_SHAPES
-from accounts.cognito.local import (
+from accounts.cognito.provisioning import bootstrap_local, ensure_staff_account, staff_sign_in_name
+from accounts.management.cli import describe_error
+from accounts.management.local_data import (
     STATE_FILE,
-    bootstrap_local,
     data_dir,
-    ensure_staff_account,
     reset_local_data,
     staff_password,
-    staff_sign_in_name,
     write_env_file,
 )
 
@@ -109,7 +109,10 @@ class Command(BaseCommand):
         interrupted = False
         try:
             wait_until_up(endpoint, cognito)
-            portal = self.start_portal(endpoint, folder, host=host, port=port, **options)
+            try:
+                portal = self.start_portal(endpoint, folder, host=host, port=port, **options)
+            except errors.CognitoError as exc:
+                raise CommandError(describe_error(exc)) from None
             portal.wait()
         except KeyboardInterrupt:
             interrupted = True

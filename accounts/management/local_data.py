@@ -1,0 +1,76 @@
+"""The local-data folder of ``make run`` (``runlocal``): what local mode keeps between two starts.
+
+``.local/`` at the repository root, or LOCAL_DATA_DIR, holds, all mode 0600: ``localcognito-state.pickle``
+(the pool, users, TOTP secrets, devices, outbox), ``staff.json`` (the staff password runlocal generated,
+so the next start prints the same one) and ``env`` (the variables another terminal's ``manage.py`` needs
+to use the local pool). Nothing here talks to Cognito.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from pathlib import Path
+
+STATE_FILE = "localcognito-state.pickle"
+STAFF_FILE = "staff.json"
+ENV_FILE = "env"
+
+
+def data_dir(base_dir: Path) -> Path:
+    """The local-data folder: LOCAL_DATA_DIR, else ``.local`` in ``base_dir`` (git-ignored)."""
+    return Path(os.environ.get("LOCAL_DATA_DIR") or base_dir / ".local")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by the owner only (0600), replacing it atomically."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def generated_password() -> str:
+    """A random password that meets the local pool's policy (length, upper, lower, digit, symbol)."""
+    return f"Staff-{secrets.token_urlsafe(9)}-7a!"
+
+
+def staff_password(folder: Path, username: str) -> tuple[str, bool]:
+    """(password, generated now) for the local staff account.
+
+    LOCAL_STAFF_PASSWORD when set; else the one generated and stored in ``staff.json`` on an earlier
+    start (for the same username); else a new one, stored there (mode 0600) for the next start.
+    """
+    given = os.environ.get("LOCAL_STAFF_PASSWORD")
+    if given:
+        return given, False
+    path = folder / STAFF_FILE
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("username") == username and isinstance(stored.get("password"), str):
+            return stored["password"], False
+    password = generated_password()
+    _write_private(path, json.dumps({"username": username, "password": password}) + "\n")
+    return password, True
+
+
+def write_env_file(folder: Path, variables: dict[str, str]) -> Path:
+    """``env`` in the local-data folder: KEY=VALUE lines (mode 0600) for manage.py in another terminal."""
+    path = folder / ENV_FILE
+    _write_private(path, "".join(f"{key}={value}\n" for key, value in variables.items()))
+    return path
+
+
+def reset_local_data(folder: Path) -> list[Path]:
+    """Delete what local mode keeps (state, staff password, env file); returns what was removed."""
+    removed = []
+    for path in [*folder.glob(STATE_FILE + "*"), folder / STAFF_FILE, folder / ENV_FILE]:
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+    return removed
