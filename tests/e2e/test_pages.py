@@ -127,6 +127,35 @@ def test_colour_mode_menu_keeps_the_choice_in_a_cookie(live_server, transactiona
     assert page.csp_violations == []
 
 
+def test_language_switcher_and_german_pages(cognito, live_server, transactional_db, pages):
+    """The footer's switcher (POST to set_language) turns the pages German; long German words still fit."""
+    from accounts.cognito import pool_description
+
+    pool_description()
+    page, base = pages.page, live_server.url
+    page.goto(f"{base}/accounts/signup/")
+    page.select_option("#language-select", "de")
+    page.click("form.language-form button[type=submit]")
+    page.wait_for_url("**/accounts/signup/")
+    assert page.get_attribute("html", "lang") == "de"
+    assert page.locator("h1").inner_text() == "Konto erstellen"
+    pages.check("signup-de")
+    page.fill("input[name=username]", "gerda")
+    page.fill("input[name=email]", "gerda@example.com")
+    page.fill("input[name=password1]", "kurz")
+    submit(page)
+    assert "Passwort anzeigen" in page.inner_text("main")
+    pages.check("signup-errors-de")
+    page.goto(f"{base}/accounts/login/")
+    pages.check("sign-in-de")
+    page.select_option("#language-select", "fr")
+    page.click("form.language-form button[type=submit]")
+    page.wait_for_url("**/accounts/login/")
+    assert page.locator("h1").inner_text() == "Se connecter"
+    pages.check("sign-in-fr")
+    assert pages.problems == [], "\n".join(pages.problems)
+
+
 @pytest.mark.xfail(
     reason="known failures of the staff templates (templates/admin/**, the staff package): search box "
     "labelled only by a title, breadcrumb links told apart by colour only, inline styles refused by the "
