@@ -127,6 +127,56 @@ def test_colour_mode_menu_keeps_the_choice_in_a_cookie(live_server, transactiona
     assert page.csp_violations == []
 
 
+def test_countdowns_reach_zero_and_say_what_to_do(cognito, live_server, transactional_db, browser_page):
+    """With the page's clock run forward: the resend button comes back, and an MFA set-up that ran out of
+    time says the key is dead; posting anyway leads back to sign-in with the server's same message."""
+    from accounts.cognito import pool_description
+
+    pool_description()
+    page, base = browser_page, live_server.url
+    page.clock.install()
+    page.goto(f"{base}/accounts/signup/")
+    page.fill("input[name=username]", "tess")
+    page.fill("input[name=email]", "tess@example.com")
+    page.fill("input[name=password1]", STRONG_PASSWORD)
+    page.fill("input[name=password2]", STRONG_PASSWORD)
+    submit(page)
+    page.click("form.resend-form button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.locator("#resend-button").is_disabled()
+    page.clock.run_for("01:05")
+    assert page.locator("#resend-button").is_enabled()
+    assert page.inner_text("#resend-wait") == "You can ask for a new code now."
+
+    page.fill("input[name=code]", cognito.last_code("tess", "signup"))
+    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.wait_for_url("**/accounts/login/")
+    page.fill("input[name=password]", STRONG_PASSWORD)
+    submit(page)
+    page.wait_for_url("**/accounts/login/mfa-setup/")
+    page.wait_for_load_state("load")
+    page.clock.run_for("15:01")
+    expired = page.locator("#time-left")
+    assert expired.get_attribute("role") == "alert"
+    assert expired.inner_text().startswith("Time is up: this key is no longer valid.")
+    # The server agrees once the pending sign-in has expired (its clock is real: expire it there).
+    from django.contrib.sessions.models import Session
+
+    from accounts.signin import state
+
+    for stored in Session.objects.all():
+        data = stored.get_decoded()
+        if state.PENDING_KEY in data:
+            data[state.PENDING_KEY]["expires_at"] = 0
+            stored.session_data = Session.objects.encode(data)
+            stored.save()
+    page.fill("input[name=code]", "123456")
+    submit(page)
+    page.wait_for_url("**/accounts/login/")
+    assert "delete that entry from the app" in page.inner_text("main")
+    assert page.csp_violations == []
+
+
 def test_language_switcher_and_german_pages(cognito, live_server, transactional_db, pages):
     """The footer's switcher (POST to set_language) turns the pages German; long German words still fit."""
     from accounts.cognito import pool_description
