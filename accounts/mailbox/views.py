@@ -84,6 +84,7 @@ def mails(outbox: list[dict]) -> list[Mail]:
 
 @never_cache
 def mailbox(request: HttpRequest) -> HttpResponse:
+    """GET /local/mailbox/: the outbox (GET <endpoint>/_local/outbox) newest first; 404 outside local mode."""
     if not settings.LOCAL_COGNITO:
         raise Http404("The mailbox exists only in local mode.")
     try:

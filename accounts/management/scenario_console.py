@@ -102,6 +102,7 @@ class ScenarioConsole:
 
 # -- small formatting helpers -----------------------------------------------------------------------------
 def describe_policy(policy: PasswordPolicy) -> str:
+    """The pool's password policy (DescribeUserPool) as one line: "at least 10 characters, a number"."""
     rules = [_("at least %(n)d characters") % {"n": policy.minimum_length}]
     for required, text in (
         (policy.require_uppercase, _("an uppercase letter")),
@@ -115,6 +116,7 @@ def describe_policy(policy: PasswordPolicy) -> str:
 
 
 def delivered(delivery: DeliveryDetails | None) -> str:
+    """Where Cognito says it sent a code (its CodeDeliveryDetails, masked), as a line for the terminal."""
     if delivery is None:
         return _("  Cognito sent a code.")
     return _("  Code sent by %(medium)s to %(destination)s.") % {
@@ -129,6 +131,7 @@ def group_key(secret: str) -> str:
 
 
 def current_window() -> int:
+    """The number of the current TOTP time step (epoch seconds // 30)."""
     return int(time.time()) // TOTP_PERIOD
 
 

@@ -7,6 +7,8 @@ templates belong to the staff package: ``STAFF_PAGES`` lists what the browser vi
 
 from __future__ import annotations
 
+import re
+
 import pyotp
 import pytest
 
@@ -175,6 +177,34 @@ def test_countdowns_reach_zero_and_say_what_to_do(cognito, live_server, transact
     page.wait_for_url("**/accounts/login/")
     assert "delete that entry from the app" in page.inner_text("main")
     assert page.csp_violations == []
+
+
+def test_pages_work_without_scripts(cognito, live_server, transactional_db, browser_page):
+    """Scripts off, on a phone: the menu is shown (no toggler to open it), forms still post, and the
+    resend wait is the server's sentence."""
+    from accounts.cognito import pool_description
+
+    pool_description()
+    context = browser_page.context.browser.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/signup/")
+        assert page.locator("nav a:has-text('Sign in')").is_visible()
+        assert not page.locator(".navbar-toggler").is_visible()
+        assert page.locator("button.show-password").count() == 0
+        page.fill("input[name=username]", "nora")
+        page.fill("input[name=email]", "nora@example.com")
+        page.fill("input[name=password1]", STRONG_PASSWORD)
+        page.fill("input[name=password2]", STRONG_PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_url("**/accounts/confirm/")
+        page.click("form.resend-form button[type=submit]")
+        page.wait_for_url("**/accounts/confirm/")
+        assert re.fullmatch(r"You can ask again in \d+ seconds?\.", page.inner_text("#resend-wait").strip())
+    finally:
+        context.close()
 
 
 def test_language_switcher_and_german_pages(cognito, live_server, transactional_db, pages):
