@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 RUN_ARGS ?=
 TEST_WORKERS ?= auto
 
-.PHONY: run test test-services lint format bench check-deploy audit clean reset-local js-deps
+.PHONY: run test test-services lint format bench check-deploy audit clean reset-local js-deps e2e-deps messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@if [ -x $(BIN)/python ]; then \
@@ -49,6 +49,18 @@ check-deploy: $(STAMP)
 # pip-audit on requirements.txt; says plainly when its vulnerability database cannot be reached.
 audit: $(STAMP)
 	$(BIN)/python deploy/dependency_audit.py requirements.txt
+
+# The browser tests' JavaScript: axe-core, pinned in tests/e2e/package-lock.json, from the npm registry.
+e2e-deps:
+	cd tests/e2e && npm ci --no-audit --no-fund
+
+# The German and French catalogues: collect every string of the project's code and templates into
+# locale/*/LC_MESSAGES/django.po (translate the new ones there), then compile the .mo files, which are
+# committed so that deployments and `make run` need no gettext. Needs GNU gettext (Debian: gettext).
+messages: $(STAMP)
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages --no-obsolete -l de -l fr \
+		--ignore tests --ignore bench --ignore localcognito --ignore staticfiles
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages -l de -l fr --ignore .venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles

@@ -153,6 +153,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LANGUAGE_CODE = "en-us"
+# The languages the portal's own catalogues cover (locale/<code>/LC_MESSAGES/django.po, `make messages`);
+# LocaleMiddleware picks one from the language cookie (the switcher) or the browser's Accept-Language.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

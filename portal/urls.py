@@ -11,6 +11,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # The language switcher posts here (Django's set_language: POST with CSRF, sets the language cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     # Local mode only (the mailbox answers 404 unless LOCAL_COGNITO is on).
     path("local/", include("accounts.mailbox.urls")),
     path("", RedirectView.as_view(pattern_name="accounts:home", permanent=False)),

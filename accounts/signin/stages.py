@@ -94,7 +94,16 @@ class Stage:
         """Work needed before the page can be shown (e.g. a new TOTP key); may raise CognitoError."""
 
     def context(self, form: forms.Form) -> dict[str, Any]:
-        return {"form": form, "username": self.pending.typed_name or self.pending.username}
+        """The page's context; ``expires_at`` (epoch seconds), ``seconds_left`` and ``minutes_left`` (rounded
+        up) say how long the pending sign-in lasts (the app client's AuthSessionValidity)."""
+        seconds_left = self.pending.seconds_left
+        return {
+            "form": form,
+            "username": self.pending.typed_name or self.pending.username,
+            "expires_at": int(self.pending.expires_at),
+            "seconds_left": seconds_left,
+            "minutes_left": -(-seconds_left // 60),
+        }
 
     def responses(self, form: forms.Form) -> dict[str, str]:
         raise NotImplementedError
@@ -232,8 +241,7 @@ class MfaSetupStage(CodeStage):
             # Our own markup, drawn locally from the key: nothing user-controlled goes in unescaped.
             "qr_svg": mark_safe(totp.qr_svg(totp.otpauth_uri(secret, account, settings.PORTAL_SITE_NAME))),  # noqa: S308
             "site_name": settings.PORTAL_SITE_NAME,
-            "expires_at": int(self.pending.expires_at),
-            "seconds_left": self.pending.seconds_left,
+            "key_on_page": True,
         }
 
     def answer(self, form: forms.Form) -> Step:

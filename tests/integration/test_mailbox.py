@@ -48,3 +48,41 @@ def test_mailbox_never_asks_a_remote_endpoint(client, settings):
     response = client.get("/local/mailbox/")
     assert response.status_code == 200
     assert "did not answer" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_mailbox_shows_times_as_people_read_them_in_the_portals_time_zone(cognito, client, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    cognito.create_user("dee")
+    cognito.admin.admin_reset_user_password(UserPoolId=cognito.pool_id, Username="dee")
+    sent = cognito.last_message("dee")["time"]  # ISO 8601 in UTC, with microseconds
+    body = client.get("/local/mailbox/").content.decode()
+
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    local = datetime.fromisoformat(sent).astimezone(ZoneInfo("Europe/Berlin"))
+    assert local.strftime("%H:%M:%S") in body
+    assert f'datetime="{local.replace(microsecond=0).isoformat()}"' in body
+    assert sent not in body and f".{datetime.fromisoformat(sent).microsecond:06d}" not in body
+    assert "(Europe/Berlin)" in body
+
+
+@pytest.mark.django_db
+def test_mailbox_marks_a_code_replaced_by_a_newer_one(cognito, client):
+    cognito.create_user("eve")
+    cognito.create_user("fox")
+    for username in ("eve", "eve", "fox"):
+        cognito.admin.admin_reset_user_password(UserPoolId=cognito.pool_id, Username=username)
+    codes = [m["code"] for m in cognito.outbox() if m["username"] == "eve"]
+    body = client.get("/local/mailbox/").content.decode()
+
+    rows = {
+        code: row
+        for row in body.split("<tr")[1:]
+        for code in [*codes, cognito.last_code("fox")]
+        if code in row
+    }
+    assert "superseded" in rows[codes[0]] and "no longer valid" in rows[codes[0]]
+    assert "superseded" not in rows[codes[1]]
+    assert "superseded" not in rows[cognito.last_code("fox")]  # another user's code is its own

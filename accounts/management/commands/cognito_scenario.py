@@ -3,16 +3,14 @@
 A guided version of AWS's "sign up a user with a user pool that requires MFA" example, against the
 configured pool. Each step says what it does and which Cognito call it makes. ``--non-interactive`` (local
 Cognito only) reads the emailed code from the local outbox and computes TOTP codes itself.
-The steps live in ``accounts.scenario``; this module only talks to the person.
+The steps live in ``accounts.scenario``; this module drives them, and ``accounts.management.scenario_console``
+does the asking and printing. Against a local Cognito it says where the emails land.
 """
 
 from __future__ import annotations
 
-import getpass
-import re
 import socket
 import sys
-import time
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, get_idp
 from accounts.cognito.outbox import endpoint_is_loopback
-from accounts.cognito.types import DeliveryDetails, PasswordPolicy
+from accounts.cognito.types import PasswordPolicy
+from accounts.forms import password_problems
 from accounts.management.cli import (
     Column,
     describe_error,
@@ -32,6 +31,15 @@ from accounts.management.cli import (
     where,
     yes_no,
 )
+from accounts.management.scenario_console import (
+    STEPS,
+    ScenarioConsole,
+    current_window,
+    delivered,
+    describe_policy,
+    group_key,
+    local_mail_hint,
+)
 from accounts.scenario import (
     LocalCodes,
     MfaSignUpScenario,
@@ -39,14 +47,14 @@ from accounts.scenario import (
     SignInOutcome,
     generated_identity,
 )
-from accounts.totp import TOTP_PERIOD, qr_text
+from accounts.totp import qr_text
 from accounts.totp import seconds_left_in_window as seconds_left_in_totp_window
 
-STEPS = 7
+__all__ = ["Command", "describe_policy", "group_key"]
 ATTEMPTS = 3
 
 
-class Command(BaseCommand):
+class Command(ScenarioConsole, BaseCommand):
     help = (
         "Walk through sign-up, email confirmation, MFA setup with an authenticator app, a TOTP sign-in, "
         "remembering the device and a sign-in from it without a code, against the configured pool."
@@ -102,9 +110,11 @@ class Command(BaseCommand):
         return _("Step %(step)d failed") % {"step": self.step}
 
     def _check_mode(self, options: dict[str, Any]) -> None:
+        self.local = bool(settings.COGNITO_ENDPOINT_URL) and (
+            endpoint_is_loopback() or settings.LOCAL_COGNITO
+        )
         if self.unattended:
-            local = bool(settings.COGNITO_ENDPOINT_URL) and (endpoint_is_loopback() or settings.LOCAL_COGNITO)
-            if not local:
+            if not self.local:
                 raise CommandError(
                     _(
                         "--non-interactive runs only against a local Cognito (it reads codes from its "
@@ -169,7 +179,14 @@ class Command(BaseCommand):
             username, email, password = generated_identity()
             username = options["username"] or username
             email = options["email"] or (f"{username}@example.com" if options["username"] else email)
-            password = options["password"] or password
+            if options["password"]:
+                problems = password_problems(policy, options["password"])
+                if problems:
+                    raise ScenarioError(
+                        _("--password does not meet the pool's rules: %(problems)s")
+                        % {"problems": " ".join(problems)}
+                    )
+                password = options["password"]
             outcome = self.scenario.sign_up(username, password, email)
         else:
             self._say(_("  Password rules: %(rules)s.") % {"rules": describe_policy(policy)})
@@ -177,7 +194,7 @@ class Command(BaseCommand):
             for attempt in range(1, ATTEMPTS + 2):
                 username = username or self._ask(_("Username"))
                 email = email or self._ask(_("Email address"))
-                password = self._password()
+                password = self._new_password(policy)
                 try:
                     outcome = self.scenario.sign_up(username, password, email)
                     break
@@ -210,6 +227,8 @@ class Command(BaseCommand):
         if self.outcomes["sign_up"].confirmed:
             self._ok(_("Nothing to do: the pool confirmed the user already."))
             return
+        if self.local:
+            self._say(local_mail_hint(settings.COGNITO_ENDPOINT_URL))
         resends = 0
         for attempt in range(1, ATTEMPTS * 2 + 1):
             code = self._emailed_code()
@@ -379,90 +398,3 @@ class Command(BaseCommand):
             self._say(_("  Code computed from the key (pyotp)."))
             return self.codes.totp_code(step=step)
         return self._ask_code(prompt)
-
-    def _ask_code(self, prompt: str, *, allow_empty: bool = False) -> str:
-        """A six-digit code; spaces and dashes people type from an app or an email are dropped."""
-        while True:
-            code = re.sub(r"[\s-]", "", self._ask(prompt, allow_empty=allow_empty))
-            if re.fullmatch(r"\d{6}", code) or (allow_empty and not code):
-                return code
-            self._warn(_("A code is six digits; type it again."))
-
-    def _ask(self, prompt: str, *, allow_empty: bool = False) -> str:
-        while True:
-            self.stdout.write(f"  {prompt}: ", ending="")
-            self.stdout.flush()
-            line = sys.stdin.readline()
-            if not line:
-                raise CommandError(_("No more input: stopped."))
-            answer = line.strip()
-            if answer or allow_empty:
-                return answer
-
-    def _password(self) -> str:
-        while True:
-            first = getpass.getpass(f"  {_('Password')}: ")
-            second = getpass.getpass(f"  {_('Password again')}: ")
-            if first and first == second:
-                return first
-            self._warn(_("The passwords differ (or are empty); type them again."))
-
-    # -- output --------------------------------------------------------------------------------------------
-    def _begin(self, title: str, purpose: str) -> None:
-        self.step += 1
-        self.stdout.write("")
-        label = (
-            _("Step %(step)d of %(steps)d") % {"step": self.step, "steps": STEPS}
-            if self.step <= STEPS
-            else ""
-        )
-        heading = f"{label} · {title}" if label else title
-        self.stdout.write(self.style.MIGRATE_HEADING(heading))
-        if purpose:
-            self._say(f"  {purpose}")
-
-    def _announce(self, call: str, why: str) -> None:
-        self.call_count += 1
-        self.stdout.write(self.style.HTTP_INFO(f"  → Cognito {call}") + f": {why}")
-
-    def _say(self, *lines: str) -> None:
-        for line in lines:
-            self.stdout.write(line)
-
-    def _ok(self, text: str) -> None:
-        self.stdout.write(self.style.SUCCESS(f"  ✓ {text}"))
-
-    def _warn(self, text: str) -> None:
-        self.stdout.write(self.style.WARNING(f"  ! {text}"))
-
-
-# -- small formatting helpers -----------------------------------------------------------------------------
-def describe_policy(policy: PasswordPolicy) -> str:
-    rules = [_("at least %(n)d characters") % {"n": policy.minimum_length}]
-    for required, text in (
-        (policy.require_uppercase, _("an uppercase letter")),
-        (policy.require_lowercase, _("a lowercase letter")),
-        (policy.require_numbers, _("a number")),
-        (policy.require_symbols, _("a symbol")),
-    ):
-        if required:
-            rules.append(text)
-    return ", ".join(rules)
-
-
-def delivered(delivery: DeliveryDetails | None) -> str:
-    if delivery is None:
-        return _("  Cognito sent a code.")
-    return _("  Code sent by %(medium)s to %(destination)s.") % {
-        "medium": delivery.medium or "EMAIL",
-        "destination": delivery.destination or _("the user's address"),
-    }
-
-
-def group_key(secret: str) -> str:
-    """The key in groups of four, as authenticator apps show it (easier to type)."""
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def current_window() -> int:
-    return int(time.time()) // TOTP_PERIOD

@@ -204,22 +204,50 @@ def test_interactive_scenario_with_a_person_at_the_terminal(db, cognito, monkeyp
     assert user["UserStatus"] == "CONFIRMED" and user["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
 
 
-def test_interactive_scenario_asks_again_after_a_weak_password(db, cognito, monkeypatch):
+def test_interactive_scenario_checks_the_pools_rules_before_sending_a_password(
+    db, cognito, cognito_calls, monkeypatch
+):
     answers = ["una", "una@example.com"]  # the run stops at the confirmation code: no more input
     monkeypatch.setattr("sys.stdin", ScriptedTerminal(answers))
-    passwords = iter(["weakpassword1", "weakpassword1", STRONG_PASSWORD, STRONG_PASSWORD])
+    typed = ["weakpassword1", " " + STRONG_PASSWORD, STRONG_PASSWORD]
+    passwords = iter(password for password in typed for _twice in range(2))
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(passwords))
     out = TerminalIO()
 
     with pytest.raises(CommandError, match="No more input"):
         scenario(stdout=out)
 
-    assert re.search(r"^  ! Password must have (uppercase|symbol) characters", out.getvalue(), re.MULTILINE)
-    assert out.getvalue().count("→ Cognito SignUp") == 2
+    output = out.getvalue()
+    assert "  ! Add an uppercase letter." in output and "  ! Add a symbol such as ! ? # or -." in output
+    assert "  ! A password cannot start or end with a space." in output
+    # Only the password that meets the rules reached Cognito: one SignUp.
+    assert output.count("→ Cognito SignUp") == 1 and cognito_calls["SignUp"] == 1
     assert (
         cognito.admin.admin_get_user(UserPoolId=cognito.pool_id, Username="una")["UserStatus"]
         == "UNCONFIRMED"
     )
+
+
+def test_interactive_scenario_says_where_local_emails_land(db, cognito, monkeypatch, settings):
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.setattr("sys.stdin", ScriptedTerminal(["uma", "uma@example.com"]))
+    passwords = iter([STRONG_PASSWORD, STRONG_PASSWORD])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(passwords))
+    out = TerminalIO()
+
+    with pytest.raises(CommandError, match="No more input"):
+        scenario(stdout=out)
+
+    assert "http://127.0.0.1:8123/local/mailbox/" in out.getvalue()
+    assert f"{settings.COGNITO_ENDPOINT_URL}/_local/outbox" in out.getvalue()
+
+
+def test_unattended_scenario_checks_a_given_password_first(db, cognito, cognito_calls):
+    with pytest.raises(CommandError) as raised:
+        scenario("--non-interactive", "--username", "vee", "--password", "alllowercase")
+    assert str(raised.value).startswith("Step 1 failed: --password does not meet the pool's rules: ")
+    assert "Add an uppercase letter." in str(raised.value)
+    assert cognito_calls["SignUp"] == 0
 
 
 def test_interactive_end_of_input_at_the_password_prompt_stops_cleanly(db, cognito, monkeypatch):
