@@ -42,6 +42,7 @@ class DeviceSecret:
     device_group_key: str
     device_password: str
     cookie_entry: str = ""
+    user_sub: str = ""  # the record's user, to check before dropping it
 
     def __repr__(self) -> str:
         return f"DeviceSecret(record_id={self.record_id!r})"
@@ -153,23 +154,31 @@ class CookieDevice:
     expired_record: RememberedDevice | None = None  # past its trust period: forget it in Cognito too
 
 
-def _answers_to(record: RememberedDevice, typed_name: str) -> bool:
-    """True when ``typed_name`` signs in the record's user under the pool's rules (DESIGN §8)."""
+def _match(record: RememberedDevice, typed_name: str) -> int | None:
+    """How ``typed_name`` finds the record's user: 0 by the username, 1 by another sign-in name (an alias,
+    or the email in an email-as-username pool), None not at all — under the pool's rules (DESIGN §8).
+
+    Cognito looks a name up as a username first, so a username match wins over an alias match."""
     from accounts.cognito import errors, pool_description
+    from accounts.identity import same_name
 
     try:
         pool = pool_description()
     except errors.CognitoError:
-        return record.user.username == typed_name  # no pool rules to hand: only the exact username
-    return record.user.identity.answers_to(typed_name, pool)
+        return 0 if record.user.username == typed_name else None  # no pool rules to hand: exact only
+    identity = record.user.identity
+    if same_name(typed_name, identity.username, pool):
+        return 0
+    return 1 if identity.answers_to(typed_name, pool) else None
 
 
 def device_for_sign_in(request: HttpRequest, typed_name: str) -> CookieDevice:
     """The remembered device this browser holds for the account ``typed_name`` names, if any.
 
-    A record is used only when the typed name resolves to the record's user (username, or an alias the
-    pool accepts, under the pool's case rule). Another account's record is ignored and left intact, and a
-    record is never deleted because of what a cookie says: a forged or damaged entry only leaves the cookie.
+    A record is used only when the typed name resolves to the record's user (username first, then an alias
+    the pool accepts, under the pool's case rule). Another account's record is ignored and left intact, and
+    a record is never deleted because of what a cookie says: a forged or damaged entry only leaves the
+    cookie.
     """
     result = CookieDevice()
     parsed: list[tuple[str, uuid.UUID, bytes]] = []
@@ -182,32 +191,36 @@ def device_for_sign_in(request: HttpRequest, typed_name: str) -> CookieDevice:
     records = RememberedDevice.objects.select_related("user").in_bulk(
         [record_id for _, record_id, _ in parsed]
     )
-    for entry, record_id, cookie_key in reversed(parsed):  # newest first
+    candidates: list[tuple[int, int, str, RememberedDevice, bytes]] = []
+    for position, (entry, record_id, cookie_key) in enumerate(parsed):
         record = records.get(record_id)
         if record is None:
             result.stale.append(entry)
             continue
-        if result.secret is not None or result.expired_record is not None:
-            continue
-        if not record.user.is_active or not _answers_to(record, typed_name):
-            continue
-        if is_expired(record):
-            result.stale.append(entry)
-            result.expired_record = record
-            continue
-        try:
-            payload = unseal(record, cookie_key)
-        except (InvalidTag, ValueError, binascii.Error):
-            logger.warning("A remembered-device cookie entry for record %s did not decrypt.", record.pk)
-            result.stale.append(entry)
-            continue
-        result.secret = DeviceSecret(
-            record_id=str(record.pk),
-            device_key=record.device_key,
-            device_group_key=payload["device_group_key"],
-            device_password=payload["device_password"],
-            cookie_entry=entry,
-        )
+        match = _match(record, typed_name) if record.user.is_active else None
+        if match is not None:
+            candidates.append((match, -position, entry, record, cookie_key))  # newest first within a match
+    if not candidates:
+        return result
+    _match_kind, _position, entry, record, cookie_key = min(candidates, key=lambda c: (c[0], c[1]))
+    if is_expired(record):
+        result.stale.append(entry)
+        result.expired_record = record
+        return result
+    try:
+        payload = unseal(record, cookie_key)
+    except (InvalidTag, ValueError, binascii.Error):
+        logger.warning("A remembered-device cookie entry for record %s did not decrypt.", record.pk)
+        result.stale.append(entry)
+        return result
+    result.secret = DeviceSecret(
+        record_id=str(record.pk),
+        device_key=record.device_key,
+        device_group_key=payload["device_group_key"],
+        device_password=payload["device_password"],
+        cookie_entry=entry,
+        user_sub=record.user.cognito_sub or "",
+    )
     return result
 
 

@@ -11,6 +11,7 @@ from . import devices, srp
 from . import moto_adapter as moto
 from .core import AuthSession, Ext, Request
 from .errors import CognitoError, device_not_found, invalid, not_authorized, user_not_found
+from .identity import fold
 from .mfa import check_code
 from .refresh import refresh_tokens
 from .tokens import fix_tokens
@@ -109,7 +110,7 @@ class SignIn:
         if session.fake:
             self.drop(session)
             raise not_authorized(INCORRECT)
-        if not self.same_user(session, username):
+        if not self.answers_as_user(session, username):
             raise not_authorized(INCORRECT)
         handler = {
             "PASSWORD_VERIFIER": self.password_verifier,
@@ -152,6 +153,13 @@ class SignIn:
             if name == "DEVICE_SRP_AUTH" and same_device and self.same_user(session, answers.get("USERNAME")):
                 return session
         raise invalid("Missing required parameter Session")
+
+    def answers_as_user(self, session: AuthSession, username: str) -> bool:
+        """A challenge answer's USERNAME must be the user's real username (USER_ID_FOR_SRP, compared under
+        the pool's case rule) or sub, never an alias: the API reference's ChallengeResponses rule that the
+        portal's gateway relies on (issue #9 item 4), so a regression fails here and not on a real pool."""
+        pool = self.ext.pool(session.pool_id)
+        return username == session.sub or fold(pool, username) == fold(pool, session.username)
 
     def same_user(self, session: AuthSession, username: Any) -> bool:
         if username in (session.username, session.sub):

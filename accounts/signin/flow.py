@@ -50,7 +50,7 @@ class SignInFlow:
         self._remove: list[str] = []  # device-cookie entries to drop
         self._add = ""  # a device-cookie entry to add
         self._device_used: devices.DeviceSecret | None = None
-        self._dropped: set[str] = set()  # records found stale during this request
+        self._dropped: set[str] = set()  # records not to use in this sign-in (dropped, or not this user's)
         self.notes: list[str] = []  # sentences for the one success message at the end
 
     # -- the pending sign-in -----------------------------------------------------------------------------
@@ -110,10 +110,24 @@ class SignInFlow:
         try:
             return self.idp.admin_initiate_auth(typed_name, password, device_key=secret.device_key)
         except errors.ResourceNotFound:
-            # "Device does not exist": the typed name is this record's user, so the device was forgotten
-            # in Cognito (staff, another browser). Drop it and sign in without it.
-            self._drop_device(secret)
+            # "Device does not exist" for the user Cognito found by this name. Usually the device was
+            # forgotten (staff, another browser); but the portal's copy of the names may be out of date,
+            # so drop the record only when the name really finds the record's user (their sub).
+            if self._found_sub(typed_name) == secret.user_sub:
+                self._drop_device(secret)
+            else:
+                logger.info(
+                    "A typed name found another user than remembered record %s: kept.", secret.record_id
+                )
+                self._dropped.add(secret.record_id)  # not used in this sign-in, but left intact
             return self.idp.admin_initiate_auth(typed_name, password)
+
+    def _found_sub(self, typed_name: str) -> str | None:
+        """The sub of the user Cognito finds by ``typed_name`` (AdminGetUser), or None when it cannot say."""
+        try:
+            return self.idp.admin_get_user(typed_name).sub or None
+        except errors.CognitoError:
+            return None
 
     @sensitive_variables("secret", "client", "responses")
     def _device_srp(

@@ -209,3 +209,42 @@ def test_sign_up_refuses_names_that_cannot_be_shown_or_typed_safely(pool, client
     assert response.status_code == 200
     assert response.context["form"].errors["username"]
     assert cognito_calls.total == 0
+
+
+# -- names the portal knows can be out of date or shared --------------------------------------------------
+@pytest.mark.parametrize("cognito", ["email"], indirect=True)
+def test_a_stale_email_never_drops_the_previous_owners_remembered_browser(pool, client):
+    kim = pool.create_user("kim", email="kim@example.com")
+    kim_secret = pool.enrol_totp(kim)
+    login_post(client, "kim@example.com")
+    assert totp_post(client, kim_secret, remember=True, step=1).url == reverse("accounts:home")
+    client.post(reverse("accounts:sign_out"))
+    # Kim's address changes outside the portal; then Lee signs up with the old one.
+    pool.admin.admin_update_user_attributes(
+        UserPoolId=pool.pool_id,
+        Username=kim,
+        UserAttributes=[
+            {"Name": "email", "Value": "kim.new@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    lee = pool.create_user("lee", email="kim@example.com")
+    pool.enrol_totp(lee)
+    response = login_post(client, "kim@example.com")  # Lee, on Kim's browser
+    assert response.url == reverse("accounts:mfa")
+    assert RememberedDevice.objects.filter(user__cognito_sub__isnull=False, user__username=kim).count() == 1
+    assert settings.DEVICE_COOKIE_NAME not in response.cookies  # Kim's entry stays in the cookie
+
+
+def test_a_username_that_is_anothers_preferred_username_uses_its_own_browser_record(pool, client):
+    bob = pool.create_user("bob", attributes={"preferred_username": "ally"})
+    ally = pool.create_user("ally", email="ally@example.com")
+    secrets = {name: pool.enrol_totp(name) for name in (ally, bob)}
+    for name in (ally, bob):  # both remember this browser, Bob last
+        login_post(client, name)
+        assert totp_post(client, secrets[name], remember=True, step=1).url == reverse("accounts:home")
+        client.post(reverse("accounts:sign_out"))
+    assert RememberedDevice.objects.count() == 2
+    response = login_post(client, "ally")  # Cognito finds the username "ally" first, not Bob's alias
+    assert response.url == reverse("accounts:home")
+    assert RememberedDevice.objects.count() == 2
