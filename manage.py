@@ -16,11 +16,13 @@ FALSE_VALUES = {"0", "false", "no", "off", "n", "f", ""}
 
 
 def read_local_env() -> None:
-    """Load ``.local/env`` (or ``PORTAL_LOCAL_ENV``) beneath the real environment, unless DJANGO_DEBUG=0."""
+    """Load ``.local/env`` (``$LOCAL_DATA_DIR/env``, or ``PORTAL_LOCAL_ENV``) beneath the real environment,
+    unless DJANGO_DEBUG=0."""
     debug = os.environ.get("DJANGO_DEBUG")
     if debug is not None and debug.strip().lower() in FALSE_VALUES:
         return
-    path = Path(os.environ.get("PORTAL_LOCAL_ENV") or LOCAL_ENV)
+    data_dir = os.environ.get("LOCAL_DATA_DIR")  # the folder `make run` was told to use, if any
+    path = Path(os.environ.get("PORTAL_LOCAL_ENV") or (Path(data_dir) / "env" if data_dir else LOCAL_ENV))
     if path.is_file():
         import environ
 

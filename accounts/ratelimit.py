@@ -236,8 +236,52 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def normalise(username: str) -> str:
-    """The form usernames are counted under: stripped and case-folded."""
-    return (username or "").strip().casefold()
+    """The form usernames are counted under: the account's sub when the portal knows which account the
+    typed name finds (so a username, its email and preferred_username, in any case, share one count);
+    otherwise the name, stripped and case-folded."""
+    typed = (username or "").strip()
+    if not typed:
+        return ""
+    sub = known_sub(typed)
+    return f"sub:{sub}" if sub else typed.casefold()
+
+
+def known_sub(typed: str) -> str:
+    """The sub of the mirror user ``typed`` signs in under the pool's rules ('' when none is known).
+
+    Only the portal's own records are read (no Cognito call); ties go to a username match, as in Cognito.
+    """
+    from django.db.models import Q
+
+    from accounts.identity import same_name
+    from accounts.models import User
+
+    try:
+        from accounts.cognito import errors, pool_description
+
+        pool = pool_description()
+    except errors.CognitoError:
+        pool = None
+    matches = User.objects.filter(
+        Q(username__iexact=typed)
+        | Q(email__iexact=typed)
+        | Q(preferred_username__iexact=typed)
+        | Q(cognito_sub__iexact=typed)
+    ).exclude(cognito_sub=None)[:10]
+    best: tuple[int, str] | None = None
+    for user in matches:
+        sub = user.cognito_sub or ""
+        if sub.lower() == typed.lower():
+            rank = 0
+        elif pool is None:
+            rank = 0 if user.username == typed else None
+        elif same_name(typed, user.username, pool):
+            rank = 0
+        else:
+            rank = 1 if user.identity.answers_to(typed, pool) else None
+        if rank is not None and (best is None or rank < best[0]):
+            best = (rank, sub)
+    return best[1] if best else ""
 
 
 def _digest(*parts: str) -> str:
@@ -335,6 +379,7 @@ def clear_sign_in_counters(sender, request: HttpRequest | None, user, **kwargs) 
         user.get_username(),
         getattr(user, "email", "") or "",
         getattr(user, "preferred_username", "") or "",
+        getattr(user, "cognito_sub", "") or "",
     }
     for action in SIGN_IN_ACTIONS:
         for name in names:

@@ -51,8 +51,9 @@ def summarise(report: dict | None, error: str = "") -> Outcome:
         reason = skipped[0]["skip_reason"] if skipped else "no dependency was listed"
         return Outcome(
             "not-run",
-            f"Dependency audit NOT run: the vulnerability database could not be reached for any of the "
-            f"{len(dependencies)} packages (for example: {reason}). Nothing was checked.",
+            f"Dependency audit NOT run: no package could be looked up (the vulnerability service or PyPI "
+            f"did not answer for any of the {len(dependencies)} packages, for example: {reason}). "
+            f"Nothing was checked.",
         )
     if skipped:
         names = ", ".join(d["name"] for d in skipped)

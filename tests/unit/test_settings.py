@@ -91,7 +91,8 @@ PRODUCTION_SETTINGS = (
     "import json; from django.conf import settings as s; print(json.dumps({name: getattr(s, name, None) "
     "for name in ['SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD', "
     "'SESSION_COOKIE_NAME', 'CSRF_COOKIE_NAME', 'DEVICE_COOKIE_NAME', 'SESSION_COOKIE_SECURE', "
-    "'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SECURE_SSL_REDIRECT', 'SILENCED_SYSTEM_CHECKS']} "
+    "'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SECURE_SSL_REDIRECT', 'SILENCED_SYSTEM_CHECKS', "
+    "'SESSION_IDLE_SECONDS', 'SESSION_ABSOLUTE_SECONDS', 'TRUSTED_PROXY_COUNT']} "
     "| {'CACHE': s.CACHES['default']['BACKEND']}))"
 )
 
@@ -128,6 +129,27 @@ def test_production_hsts_is_a_year_with_subdomains_and_preload_is_opt_in():
     opted_in = production_settings(DJANGO_HSTS_PRELOAD="1")
     assert opted_in["SECURE_HSTS_PRELOAD"] is True
     assert "security.W021" not in opted_in["SILENCED_SYSTEM_CHECKS"]
+
+
+def test_session_timeouts_and_proxies_come_from_the_environment():
+    values = production_settings(SESSION_IDLE_SECONDS="20", SESSION_ABSOLUTE_SECONDS="60")
+    assert (values["SESSION_IDLE_SECONDS"], values["SESSION_ABSOLUTE_SECONDS"]) == (20, 60)
+    assert values["TRUSTED_PROXY_COUNT"] == 0
+    assert production_settings(DJANGO_BEHIND_PROXY="1")["TRUSTED_PROXY_COUNT"] == 1
+    assert (
+        production_settings(DJANGO_BEHIND_PROXY="1", DJANGO_TRUSTED_PROXY_COUNT="2")["TRUSTED_PROXY_COUNT"]
+        == 2
+    )
+
+
+def test_manage_py_finds_the_env_file_in_the_local_data_dir(local_env):
+    from pathlib import Path
+
+    result = run_manage(
+        "shell", "-c", SHOW_LOCAL, LOCAL_DATA_DIR=str(Path(local_env).parent), PORTAL_LOCAL_ENV=""
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split()[2] == "us-east-1_Local"
 
 
 def test_production_cache_is_shared_by_every_worker_by_default():

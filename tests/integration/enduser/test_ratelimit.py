@@ -194,3 +194,52 @@ def test_every_attempt_counts_before_cognito_answers(pool, client, cognito_calls
     statuses = [post_login(client, "finn").status_code for _ in range(5)]
     assert statuses == [200] * 4 + [429]
     assert cognito_calls["AdminInitiateAuth"] == 5
+
+
+def test_every_name_of_one_account_shares_one_count(pool, client, cognito_calls):
+    """The username, its email alias and its sub find the same account: 5 guesses in all, not 5 each."""
+    from accounts.models import User
+
+    username = pool.create_user("dave", email="dave@example.com")
+    secret = pool.enrol_totp(username)
+    from tests.integration.enduser.conftest import totp_post
+
+    post_login(client, "dave", STRONG_PASSWORD, ip=VICTIM)  # one sign-in: the portal now knows Dave's names
+    totp_post(client, secret, step=1)
+    client.post(reverse("accounts:sign_out"))
+    sub = User.objects.get(username="dave").cognito_sub
+    cognito_calls.clear()
+    names = ["dave", "DAVE@example.com", sub, "Dave", "dave@example.com", sub.upper()]
+    statuses = [post_login(client, name).status_code for name in names]
+    assert statuses == [200] * 5 + [429]
+    assert cognito_calls["AdminInitiateAuth"] == 5
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_proxys_not_a_forged_one(
+    pool, client, cognito_calls, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    pool.create_user("alice")
+    # An attacker behind the proxy forges a different address in front of the one the proxy appends.
+    for n in range(5):
+        response = client.post(
+            reverse("accounts:sign_in"),
+            {"username": "alice", "password": WRONG},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, {ATTACKER}",
+        )
+        assert response.status_code == 200
+    blocked = client.post(
+        reverse("accounts:sign_in"),
+        {"username": "alice", "password": WRONG},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"192.0.2.99, {ATTACKER}",
+    )
+    assert blocked.status_code == 429
+    owner = client.post(
+        reverse("accounts:sign_in"),
+        {"username": "alice", "password": STRONG_PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=VICTIM,  # the owner, another client behind the same proxy
+    )
+    assert owner.status_code == 302

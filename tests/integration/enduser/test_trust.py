@@ -103,6 +103,13 @@ def test_sign_out_clears_the_site_cache_and_storage_but_not_the_remembered_brows
     assert client.cookies[settings.DEVICE_COOKIE_NAME].value  # kept: the person chose to remember it
 
 
+def test_sign_out_everywhere_clears_this_browsers_site_data_too(pool, client):
+    pool.create_user("pia")
+    enrol_via_portal(client, "pia")
+    response = client.post(reverse("accounts:home"), {"action": "sign_out_everywhere"})
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
 def test_forgetting_a_device_that_is_not_yours_says_so(pool, client):
     pool.create_user("pia")
     enrol_via_portal(client, "pia")
