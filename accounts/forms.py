@@ -181,7 +181,20 @@ class SignUpForm(NewPasswordMixin, forms.Form):
     """Sign-up, shaped by the pool (DESIGN §8): in email-as-username pools there is no username field
     (the email is the sign-in name); elsewhere a username, checked by ``identity.username_problem``."""
 
-    username = username_field(autofocus="autofocus")
+    # Not stripped: a username with blanks at its edges is refused with the reason, never silently changed.
+    username = forms.CharField(
+        label=gettext_lazy("Username"),
+        max_length=USERNAME_MAX,
+        strip=False,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "username",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": "autofocus",
+            }
+        ),
+    )
     email = forms.EmailField(
         label=gettext_lazy("Email address"),
         max_length=254,
@@ -192,11 +205,17 @@ class SignUpForm(NewPasswordMixin, forms.Form):
     password2 = password_field(gettext_lazy("Password again"))
 
     def __init__(
-        self, *args, policy: PasswordPolicy | None = None, email_is_username: bool = False, **kwargs
+        self,
+        *args,
+        policy: PasswordPolicy | None = None,
+        email_is_username: bool = False,
+        email_is_alias: bool = False,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
         self.email_is_username = email_is_username
+        self.email_is_alias = email_is_alias
         if email_is_username:
             del self.fields["username"]
             self.fields["email"].widget.attrs.update({"autofocus": "autofocus", "autocomplete": "username"})
@@ -211,6 +230,14 @@ class SignUpForm(NewPasswordMixin, forms.Form):
         problem = username_problem(value)
         if problem:
             raise forms.ValidationError(problem)
+        if self.email_is_alias and "@" in value:
+            # Cognito refuses an email-shaped username where the email is an alias.
+            raise forms.ValidationError(
+                _(
+                    "Choose a username that is not an email address: give your email below, and you "
+                    "can sign in with either."
+                )
+            )
         return value
 
     def person_names(self, cleaned: dict) -> dict[str, str]:
@@ -313,11 +340,11 @@ class TotpForm(forms.Form):
     remember_device = forms.BooleanField(required=False, label=REMEMBER_LABEL)
 
 
-class PasswordResetForm(UsernameMixin, forms.Form):
+class PasswordResetForm(LabelledUsernameMixin, forms.Form):
     username = username_field(autofocus="autofocus")
 
 
-class PasswordResetConfirmForm(UsernameMixin, NewPasswordForm):
+class PasswordResetConfirmForm(LabelledUsernameMixin, NewPasswordForm):
     username = username_field()
     code = CodeField(digits=None, help_text=gettext_lazy("The code from the password-reset email."))
     field_order = ["username", "code", "new_password1", "new_password2"]

@@ -175,3 +175,11 @@ def sign_in_label(pool: PoolDescription | None) -> str:
         if "phone_number" in pool.alias_attributes:
             return _("Username or phone number")
     return _("Username")
+
+
+def confirmation_label(pool: PoolDescription | None) -> str:
+    """The label of the name field on the confirm page: an alias only works once verified, which is what
+    confirming does, so only the username (or, in email-as-username pools, the email) finds the account."""
+    if pool is not None and pool.sign_in in (SIGN_IN_EMAIL, SIGN_IN_PHONE):
+        return sign_in_label(pool)
+    return _("Username")

@@ -10,9 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.cognito import errors
+from accounts.cognito import errors, pool_description
 from accounts.flows import passwords
 from accounts.forms import PasswordResetConfirmForm, PasswordResetForm, current_policy, password_rules
+from accounts.identity import sign_in_label
 from accounts.views.common import (
     LOGIN_USERNAME_KEY,
     RESET_USERNAME_KEY,
@@ -23,14 +24,24 @@ from accounts.views.common import (
 )
 
 
+def _label() -> str:
+    """The reset pages' name field is labelled as the sign-in page's (the pool's sign-in names)."""
+    try:
+        return sign_in_label(pool_description())
+    except errors.CognitoError:
+        return sign_in_label(None)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @rate_limited("password_reset", username_field="username")
 def password_reset(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        form = PasswordResetForm(initial={"username": request.session.get(RESET_USERNAME_KEY, "")})
+        form = PasswordResetForm(
+            initial={"username": request.session.get(RESET_USERNAME_KEY, "")}, label=_label()
+        )
         return render_page(request, "accounts/password_reset.html", {"form": form})
-    form = PasswordResetForm(request.POST)
+    form = PasswordResetForm(request.POST, label=_label())
     status = 200
     if form.is_valid():
         username = form.cleaned_data["username"]
@@ -61,14 +72,14 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
     policy = current_policy()
     if request.method != "POST":
         form = PasswordResetConfirmForm(
-            initial={"username": request.session.get(RESET_USERNAME_KEY, "")}, policy=policy
+            initial={"username": request.session.get(RESET_USERNAME_KEY, "")}, policy=policy, label=_label()
         )
         return render_page(
             request,
             "accounts/password_reset_confirm.html",
             {"form": form, "password_rules": password_rules(policy)},
         )
-    form = PasswordResetConfirmForm(request.POST, policy=policy)
+    form = PasswordResetConfirmForm(request.POST, policy=policy, label=_label())
     status = 200
     if form.is_valid():
         username = form.cleaned_data["username"]

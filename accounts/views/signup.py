@@ -21,7 +21,7 @@ from accounts.cognito import errors, pool_description
 from accounts.cognito.types import SIGN_IN_EMAIL
 from accounts.flows import signup as flow
 from accounts.forms import ConfirmForm, ResendForm, SignUpForm, current_policy, password_rules
-from accounts.identity import sign_in_label
+from accounts.identity import confirmation_label
 from accounts.views.common import (
     CONFIRM_USERNAME_KEY,
     LOGIN_USERNAME_KEY,
@@ -55,7 +55,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     policy = current_policy()
     pool = _pool()
     email_is_username = pool is not None and pool.sign_in == SIGN_IN_EMAIL
-    form = SignUpForm(request.POST or None, policy=policy, email_is_username=email_is_username)
+    form = SignUpForm(
+        request.POST or None,
+        policy=policy,
+        email_is_username=email_is_username,
+        email_is_alias=pool is not None and "email" in pool.alias_attributes,
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         # Only submissions that reach Cognito count against the limit: typos caught above never do.
@@ -137,7 +142,7 @@ def _confirm_context(request: HttpRequest, form: ConfirmForm) -> dict:
 @require_http_methods(["GET", "POST"])
 @rate_limited("confirm", username_field="username")
 def confirm(request: HttpRequest) -> HttpResponse:
-    label = sign_in_label(_pool())
+    label = confirmation_label(_pool())
     if request.method != "POST":
         form = ConfirmForm(initial={"username": request.session.get(CONFIRM_USERNAME_KEY, "")}, label=label)
         return render_page(request, "accounts/confirm.html", _confirm_context(request, form))

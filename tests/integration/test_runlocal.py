@@ -182,3 +182,31 @@ def test_runlocal_starts_clean_from_a_corrupt_state_file_and_says_so(tmp_path):
         output = stop(process)
     assert "Traceback" not in output
     assert len([line for line in output.splitlines() if "ignored" in line and "starting empty" in line]) == 1
+
+
+def test_runlocal_refuses_a_busy_port_and_never_touches_what_listens_there(tmp_path):
+    """A second make run on the first one's Cognito port must not take over (and re-password) its pool."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_", "LOCAL_"))},
+            "DJANGO_DEBUG": "1",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "PORT": str(free_port()),
+            "LOCAL_COGNITO_PORT": str(busy),
+            "LOCAL_DATA_DIR": str(tmp_path / "local-data"),
+        }
+        result = subprocess.run(
+            [sys.executable, "manage.py", "runlocal"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"port {busy} is in use" in result.stderr and "LOCAL_COGNITO_PORT" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "local-data" / "staff.json").exists()  # nothing was set up anywhere

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -52,6 +53,13 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) ->
     raise CommandError(
         _("localcognito did not answer at %(url)s within %(timeout)d s.") % {"url": url, "timeout": timeout}
     )
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something already listens on ``host:port`` (another make run, say)."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
 
 
 def stop_child(process: subprocess.Popen, grace: float) -> None:
@@ -101,6 +109,19 @@ class Command(BaseCommand):
         if reset:
             for path in reset_local_data(folder):
                 self.stdout.write(_("Removed %(path)s") % {"path": path})
+        for name, value, variable in (
+            (_("The local Cognito"), cognito_port, "LOCAL_COGNITO_PORT"),
+            (_("The portal"), port, "PORT"),
+        ):
+            if port_in_use(value, "127.0.0.1" if variable == "LOCAL_COGNITO_PORT" else host):
+                # Never talk to whatever answers there: it could be another make run's pool.
+                raise CommandError(
+                    _(
+                        "%(name)s's port %(port)d is in use (another make run?). Stop that, or choose "
+                        "another port with %(variable)s=…"
+                    )
+                    % {"name": name, "port": value, "variable": variable}
+                )
         endpoint = f"http://127.0.0.1:{cognito_port}"
         state = folder / STATE_FILE
         command = [sys.executable, "-m", "localcognito", "--port", str(cognito_port), "--quiet"]
@@ -156,6 +177,15 @@ class Command(BaseCommand):
         env_file = write_env_file(folder, variables)
         base = f"http://{host}:{port}"
         kept = _("reused") if not pool.created else _("new")
+        shape = _("sign-in by %(shape)s, usernames %(case)s") % {
+            "shape": pool.sign_in,
+            "case": _("case-sensitive") if pool.case_sensitive else _("case-insensitive"),
+        }
+        if (pool.sign_in, pool.case_sensitive) != (sign_in, case_sensitive):
+            shape += " " + _(
+                "(kept from the earlier run: a pool's shape cannot change; "
+                "`make reset-local` to get %(wanted)s)"
+            ) % {"wanted": sign_in + (", case-sensitive" if case_sensitive else "")}
         staff = f"{staff_sign_in_name(pool, username, email)} / {password}"
         rows = [
             (_("Portal"), f"{base}/"),
@@ -163,6 +193,7 @@ class Command(BaseCommand):
             (_("Staff account"), f"{staff}  ({_('first sign-in sets up TOTP')})"),
             (_("Local mailbox"), f"{base}/local/mailbox/  ({_('codes and temporary passwords')})"),
             (_("Local Cognito"), f"{endpoint}  ({_('user pool')} {pool.pool_id}, {kept})"),
+            (_("Pool shape"), shape),
             (_("Local data"), f"{folder / STATE_FILE}  ({_('`make reset-local` starts over')})"),
             (_("Environment"), f"{env_file}  ({_('manage.py in another terminal reads it')})"),
         ]

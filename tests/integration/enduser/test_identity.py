@@ -248,3 +248,32 @@ def test_a_username_that_is_anothers_preferred_username_uses_its_own_browser_rec
     response = login_post(client, "ally")  # Cognito finds the username "ally" first, not Bob's alias
     assert response.url == reverse("accounts:home")
     assert RememberedDevice.objects.count() == 2
+
+
+def test_alias_pool_sign_up_refuses_an_email_as_username_and_edge_blanks_before_cognito(
+    pool, client, cognito_calls
+):
+    for name, reason in (("ann@example.com", "not an email address"), (" ann ", "cannot contain spaces")):
+        response = client.post(
+            reverse("accounts:signup"),
+            {
+                "username": name,
+                "email": "ann@example.com",
+                "password1": STRONG_PASSWORD,
+                "password2": STRONG_PASSWORD,
+            },
+        )
+        assert reason in str(response.context["form"].errors["username"])
+    assert cognito_calls.total == 0
+
+
+@pytest.mark.parametrize(
+    ("cognito", "label"), [("default", "Username"), ("email", "Email address")], indirect=["cognito"]
+)
+def test_confirm_and_reset_pages_name_the_field_as_the_pool_does(pool, client, label):
+    confirm = client.get(reverse("accounts:confirm")).content.decode()
+    assert f">{label}" in confirm.replace("\n", "").replace("  ", "") or label in confirm
+    assert "Username or email address" not in confirm  # an alias works only once confirmed
+    reset = client.get(reverse("accounts:password_reset")).content.decode()
+    expected = "Username or email address" if pool.settings.sign_in == "username+aliases" else label
+    assert expected in reset
