@@ -104,6 +104,8 @@ class State:
     devices: dict[str, Device] = field(default_factory=dict)
     sessions: dict[str, AuthSession] = field(default_factory=dict)
     revoked: set[str] = field(default_factory=set)
+    # sub -> AuthEventType dicts, oldest first (events.py: logged per sign-in, AdminListUserAuthEvents)
+    sign_in_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import accounts, attributes, auth, devices, identity, mfa, users
+from . import accounts, attributes, auth, devices, events, identity, mfa, users
 from . import moto_adapter as moto
 from .core import Ext, Request, Settings
 from .errors import CognitoError
@@ -28,15 +28,18 @@ from .wire import TARGET_PREFIX, Forward, MotoWire
 
 log = logging.getLogger("localcognito")
 Handler = Callable[[Ext, Request], Any]
-HANDLERS: dict[str, Handler] = {
-    **identity.OPERATIONS,
-    **accounts.OPERATIONS,
-    **users.OPERATIONS,
-    **attributes.OPERATIONS,
-    **auth.OPERATIONS,
-    **mfa.OPERATIONS,
-    **devices.OPERATIONS,
-}
+# events.recording: sign-in operations also log their events; AdminListUserAuthEvents serves them.
+HANDLERS: dict[str, Handler] = events.recording(
+    {
+        **identity.OPERATIONS,
+        **accounts.OPERATIONS,
+        **users.OPERATIONS,
+        **attributes.OPERATIONS,
+        **auth.OPERATIONS,
+        **mfa.OPERATIONS,
+        **devices.OPERATIONS,
+    }
+)
 JSON_HEADERS = [("Content-Type", "application/x-amz-json-1.1")]
 
 
