@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito.filters import SEARCH_ATTRIBUTES, USER_STATUSES
 from accounts.cognito.idp import MAX_PAGE_SIZE
+from accounts.forms import NewPasswordMixin, current_policy, password_field, password_rules
 from accounts.identity import username_problem
 from accounts.staff.query import DEFAULT_PAGE_SIZE
 from accounts.staff.registry import StaffAction
@@ -28,10 +29,12 @@ ATTRIBUTE_LABELS = {
 }
 
 
-def _reason_field() -> forms.CharField:
+def _reason_field(*, required: bool = False) -> forms.CharField:
     return forms.CharField(
-        label=_("Reason (optional, kept in the audit log)"),
-        required=False,
+        label=_("Reason (kept in the audit log)")
+        if required
+        else _("Reason (optional, kept in the audit log)"),
+        required=required,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
@@ -83,18 +86,35 @@ def _parameter_field(action: StaffAction, groups: list[str] | None) -> forms.Fie
     return None
 
 
-class ActionForm(forms.Form):
-    """The confirmation of one action on one user: a reason, the action's parameter, and for dangerous
-    actions the user's name typed again."""
+class ActionForm(NewPasswordMixin, forms.Form):
+    """The confirmation of one action on one user: a reason (required for some), the action's parameter
+    (a typed password twice, checked against the pool's policy), and for dangerous actions the user's name
+    typed again."""
 
     reason = _reason_field()
 
     def __init__(
-        self, *args: Any, action: StaffAction, name: str, groups: list[str] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        action: StaffAction,
+        name: str,
+        groups: list[str] | None = None,
+        names: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.action = action
         self.name = name
+        self.names = names or {}
+        if action.reason_required:
+            self.fields["reason"] = _reason_field(required=True)
+        if self.typed_password:
+            self.policy = current_policy()
+            rules = ", ".join(password_rules(self.policy))
+            self.fields["password1"] = password_field(
+                _("New password"), help_text=_("It needs %(rules)s.") % {"rules": rules} if rules else ""
+            )
+            self.fields["password2"] = password_field(_("New password (again)"))
         field = _parameter_field(action, groups)
         if field is not None and action.parameter:
             self.fields[action.parameter] = field
@@ -102,6 +122,20 @@ class ActionForm(forms.Form):
             self.fields["confirm_username"] = forms.CharField(
                 label=_("Type the username to confirm"), max_length=256, strip=False
             )
+
+    @property
+    def typed_password(self) -> bool:
+        """The staff member types the action's password (set_password), twice."""
+        return self.action.parameter == "password" and self.action.generates is None
+
+    def person_names(self, cleaned: dict) -> dict[str, str]:
+        return self.names
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.typed_password:
+            self.clean_passwords(cleaned)
+        return cleaned
 
     def clean_confirm_username(self) -> str:
         value = self.cleaned_data["confirm_username"]
@@ -114,9 +148,12 @@ class ActionForm(forms.Form):
         return value
 
     def parameters(self) -> dict[str, str]:
-        return (
-            {self.action.parameter: self.cleaned_data[self.action.parameter]} if self.action.parameter else {}
-        )
+        """The action's parameter from the form (a generated password is added by the caller)."""
+        if self.typed_password:
+            return {"password": self.cleaned_data["password1"]}
+        if not self.action.parameter or self.action.generates is not None:
+            return {}
+        return {self.action.parameter: self.cleaned_data[self.action.parameter]}
 
 
 class BulkActionForm(forms.Form):

@@ -230,6 +230,19 @@ def _groups_and_devices(username: str, user_future: Future[CognitoUser]) -> User
     return UserDetail(user_future.result(), groups_future.result(), devices, devices_error)
 
 
+def device_label(username: str, device_key: str) -> str:
+    """The name staff know a device by (its ``device_name``), else its key; AdminListDevices, all pages.
+
+    Falls back to the key when the devices cannot be listed (the action itself still reports Cognito's
+    answer).
+    """
+    try:
+        devices = get_idp().all_devices(username=username)
+    except errors.CognitoError:
+        return device_key
+    return next((d.name for d in devices if d.key == device_key and d.name), device_key)
+
+
 # -- the pool ---------------------------------------------------------------------------------------------
 def group_names() -> list[str]:
     """The pool's groups (ListGroups), cached so the list page stays at one ListUsers call per view."""

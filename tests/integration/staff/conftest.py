@@ -15,6 +15,7 @@ PERMISSIONS = {
     "view": ["view_cognito_users"],
     "manage": ["view_cognito_users", "manage_cognito_users"],
     "delete": ["view_cognito_users", "manage_cognito_users", "delete_cognito_users"],
+    "change": ["view_cognito_users", "manage_cognito_users", "delete_cognito_users", "change_cognito_users"],
 }
 
 
@@ -45,6 +46,12 @@ def client_for(user) -> Client:
 def staff_client(db) -> Client:
     """Signed in as a staff member who may view, act on and delete Cognito users."""
     return client_for(make_staff("staff-admin", "delete"))
+
+
+@pytest.fixture
+def admin_client(db) -> Client:
+    """Signed in as a staff member who may also edit users and set passwords (change_cognito_users)."""
+    return client_for(make_staff("staff-root", "change"))
 
 
 @pytest.fixture

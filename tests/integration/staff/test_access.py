@@ -20,8 +20,14 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 
-# (url, method, permission level needed: view | manage | delete); SUB stands for the target's sub.
+# (url, method, permission level needed: view | manage | delete | change); SUB stands for the target's sub.
 SUB = "{sub}"
+LEVEL_OF = {
+    registry.VIEW_PERMISSION: "view",
+    registry.MANAGE_PERMISSION: "manage",
+    registry.DELETE_PERMISSION: "delete",
+    registry.CHANGE_PERMISSION: "change",
+}
 ROUTES: list[tuple[str, str, str]] = [
     ("/admin/cognito/", "get", "view"),
     ("/admin/cognito/users/", "get", "view"),
@@ -32,11 +38,12 @@ ROUTES: list[tuple[str, str, str]] = [
     ("/admin/cognito/invite/", "get", "manage"),
     ("/admin/cognito/invite/", "post", "manage"),
 ] + [
-    (f"/admin/cognito/users/{SUB}/actions/{name}/", method, "delete" if name == "delete" else "manage")
+    (f"/admin/cognito/users/{SUB}/actions/{name}/", method, LEVEL_OF[ACTIONS[name].permission])
     for name in USER_ACTIONS
     for method in ("get", "post")
 ]
-LEVELS = ["view", "manage", "delete"]
+# Each level holds the permissions of the ones before it (tests/integration/staff/conftest.PERMISSIONS).
+LEVELS = ["view", "manage", "delete", "change"]
 
 
 def test_the_table_covers_every_staff_url():
