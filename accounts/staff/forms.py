@@ -15,7 +15,15 @@ from accounts.identity import username_problem
 from accounts.staff.query import DEFAULT_PAGE_SIZE
 from accounts.staff.registry import StaffAction
 
-__all__ = ["DEFAULT_PAGE_SIZE", "ActionForm", "BulkActionForm", "InviteForm", "UserSearchForm"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "ActionForm",
+    "BulkActionForm",
+    "GroupDeleteForm",
+    "GroupForm",
+    "InviteForm",
+    "UserSearchForm",
+]
 
 ATTRIBUTE_LABELS = {
     "username": _("Username"),
@@ -206,3 +214,74 @@ class InviteForm(forms.Form):
     def new_username(self) -> str:
         """The Username for AdminCreateUser."""
         return self.cleaned_data["email"] if self.email_is_username else self.cleaned_data["username"]
+
+
+# -- groups -----------------------------------------------------------------------------------------------
+# CreateGroup.RoleArn's pattern in the API reference (an IAM role ARN).
+ROLE_ARN = (
+    r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?"
+)
+
+
+class GroupForm(forms.Form):
+    """CreateGroup / UpdateGroup: the name (creation only: groups cannot be renamed), description,
+    precedence and IAM role, with the limits of the API reference."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=128,
+        help_text=_("Letters, digits and symbols, no spaces. A group cannot be renamed later."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=2048, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    precedence = forms.IntegerField(
+        label=_("Precedence"),
+        required=False,
+        min_value=0,
+        max_value=2_000_000_000,
+        help_text=_("Lower numbers win when a user is in several groups with IAM roles."),
+    )
+    role_arn = forms.RegexField(
+        label=_("IAM role ARN"),
+        required=False,
+        regex=rf"\A(?:{ROLE_ARN})\Z",
+        min_length=20,
+        max_length=2048,
+        error_messages={
+            "invalid": _("Enter an IAM role ARN such as arn:aws:iam::123456789012:role/Editors.")
+        },
+    )
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not creating:
+            del self.fields["name"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if any(c.isspace() or not c.isprintable() for c in name):
+            raise forms.ValidationError(_("A group name cannot contain spaces or control characters."))
+        return name
+
+
+class GroupDeleteForm(forms.Form):
+    """DeleteGroup: the group's name typed again, and a reason."""
+
+    confirm_name = forms.CharField(label=_("Type the group's name to confirm"), max_length=128, strip=False)
+    reason = _reason_field()
+
+    def __init__(self, *args: Any, name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+
+    def clean_confirm_name(self) -> str:
+        value = self.cleaned_data["confirm_name"]
+        if value != self.name:
+            raise forms.ValidationError(
+                _("This does not match. Type “%(group)s” exactly to delete the group."),
+                params={"group": self.name},
+                code="mismatch",
+            )
+        return value

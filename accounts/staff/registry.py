@@ -135,6 +135,7 @@ class StaffAction:
     locks_out: bool = False  # the user's portal sessions end, whatever Cognito answered
     sends_message: bool = False  # Cognito mails the user: after a lost answer it is never sent again
     creates_user: bool = False  # acts on a user who does not exist yet (invite)
+    own_page: bool = False  # has a page of its own (editing attributes), not a confirmation page
     refusal: Refusal | None = None  # the portal's own rule on top of the permission (roles)
     parameter_is_secret: bool = False  # a password: never audited, logged, shown in a message or kept
     reason_required: bool = False  # the confirmation asks for a reason (setting a permanent password)
@@ -185,7 +186,7 @@ def staff_action(
 
 def _loaded() -> dict[str, StaffAction]:
     # The declarations register themselves on import, in this order.
-    from accounts.staff import actions, passwords  # noqa: F401
+    from accounts.staff import actions, attributes, passwords  # noqa: F401
 
     return _ACTIONS
 
@@ -201,8 +202,9 @@ def all_actions() -> list[StaffAction]:
 
 
 def user_actions() -> list[StaffAction]:
-    """The actions on an existing user (the user pages and bulk actions; invite has its own page)."""
-    return [action for action in all_actions() if not action.creates_user]
+    """The actions on an existing user behind the confirmation pages and bulk actions (invite and the
+    attribute editor have pages of their own)."""
+    return [action for action in all_actions() if not (action.creates_user or action.own_page)]
 
 
 def bulk_actions() -> list[StaffAction]:

@@ -59,6 +59,11 @@ def _cached(sub: str) -> str | None:
         return _usernames.get(_key(sub))
 
 
+def known_username(sub: str) -> str | None:
+    """The canonical username last seen for ``sub`` in this process (unverified: check what comes back)."""
+    return _cached(sub)
+
+
 def _forget(sub: str) -> None:
     with _usernames_lock:
         _usernames.pop(_key(sub), None)

@@ -42,6 +42,17 @@ def client_for(user) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty Django cache: pools restored from a snapshot share their ids, so a
+    cached answer about "the" pool (its groups, no sign-in events) must not outlive its test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def staff_client(db) -> Client:
     """Signed in as a staff member who may view, act on and delete Cognito users."""

@@ -37,6 +37,16 @@ ROUTES: list[tuple[str, str, str]] = [
     ("/admin/cognito/users/export.csv", "get", "view"),
     ("/admin/cognito/invite/", "get", "manage"),
     ("/admin/cognito/invite/", "post", "manage"),
+    (f"/admin/cognito/users/{SUB}/change/", "get", "change"),
+    (f"/admin/cognito/users/{SUB}/change/", "post", "change"),
+    ("/admin/cognito/groups/", "get", "view"),
+    ("/admin/cognito/groups/portal-staff/", "get", "view"),
+    ("/admin/cognito/groups/add/", "get", "manage"),
+    ("/admin/cognito/groups/add/", "post", "manage"),
+    ("/admin/cognito/groups/portal-staff/change/", "get", "manage"),
+    ("/admin/cognito/groups/portal-staff/change/", "post", "manage"),
+    ("/admin/cognito/groups/portal-staff/delete/", "get", "delete"),
+    ("/admin/cognito/groups/portal-staff/delete/", "post", "delete"),
 ] + [
     (f"/admin/cognito/users/{SUB}/actions/{name}/", method, LEVEL_OF[ACTIONS[name].permission])
     for name in USER_ACTIONS
@@ -60,6 +70,12 @@ def test_the_table_covers_every_staff_url():
         "cognito_user_action",
         "cognito_user_detail",
         "cognito_user_lookup",
+        "cognito_user_change",
+        "cognito_group_list",
+        "cognito_group_add",
+        "cognito_group_detail",
+        "cognito_group_change",
+        "cognito_group_delete",
     }
     assert {url.split("/actions/")[1].strip("/") for url, _, _ in ROUTES if "/actions/" in url} == set(
         USER_ACTIONS

@@ -32,7 +32,7 @@ def everything(permission: str) -> bool:
 
 def test_every_action_is_declared_once_with_what_the_pages_and_command_need():
     actions = registry.all_actions()
-    assert len({a.name for a in actions}) == len(actions) == 15
+    assert len({a.name for a in actions}) == len(actions) == 16
     for action in actions:
         assert action.label and action.confirmation and action.success and action.summary
         assert action.permission in {MANAGE_PERMISSION, DELETE_PERMISSION, CHANGE_PERMISSION}
@@ -50,7 +50,9 @@ def test_every_action_is_declared_once_with_what_the_pages_and_command_need():
     assert {a.name for a in actions if a.permission == CHANGE_PERMISSION} == {
         "set_temporary_password",
         "set_password",
+        "set_attributes",
     }
+    assert [a.name for a in actions if a.own_page] == ["set_attributes"]
     assert {a.name for a in actions if a.parameter_is_secret} == {"set_temporary_password", "set_password"}
     assert {a.name for a in actions if a.sends_message} == {"reset_password", "resend_invitation", "invite"}
     with pytest.raises(KeyError):
