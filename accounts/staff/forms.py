@@ -12,6 +12,7 @@ from accounts.cognito.filters import SEARCH_ATTRIBUTES, USER_STATUSES
 from accounts.cognito.idp import MAX_PAGE_SIZE
 from accounts.forms import NewPasswordMixin, current_policy, password_field, password_rules
 from accounts.identity import username_problem
+from accounts.staff.merged import MERGED_ATTRIBUTE
 from accounts.staff.query import DEFAULT_PAGE_SIZE
 from accounts.staff.registry import StaffAction
 
@@ -55,7 +56,8 @@ class UserSearchForm(forms.Form):
     attr = forms.ChoiceField(
         label=_("in"),
         required=False,
-        choices=[(name, ATTRIBUTE_LABELS.get(name, name)) for name in SEARCH_ATTRIBUTES],
+        choices=[(MERGED_ATTRIBUTE, _("Username or email"))]
+        + [(name, ATTRIBUTE_LABELS.get(name, name)) for name in SEARCH_ATTRIBUTES],
     )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + [(s, s) for s in USER_STATUSES]

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.core.cache import cache
 
@@ -260,9 +261,39 @@ def group_names() -> list[str]:
     return names
 
 
-def estimated_users() -> int | None:
-    """DescribeUserPool's EstimatedNumberOfUsers (cached per process), None when Cognito cannot say."""
+ESTIMATE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Cognito's EstimatedNumberOfUsers (DescribeUserPool) and when it was read (aware datetime, UTC)."""
+
+    count: int
+    read_at: datetime
+
+
+def _estimate_key() -> str:
+    return f"accounts.staff.estimate:{get_idp().user_pool_id}"
+
+
+def estimated_users() -> Estimate | None:
+    """The pool's estimated user count, read at most every ``ESTIMATE_SECONDS`` (and again right after a
+    staff member created or deleted users: ``forget_estimate``); None when Cognito cannot say.
+
+    It is Cognito's estimate and may lag the pool itself; pages label it so, with its age.
+    """
+    cached = cache.get(_estimate_key())
+    if cached is not None:
+        return cached
     try:
-        return pool_description().estimated_users
+        description = pool_description(refresh=True)
     except errors.CognitoError:
         return None
+    estimate = Estimate(description.estimated_users, datetime.now(UTC))
+    cache.set(_estimate_key(), estimate, ESTIMATE_SECONDS)
+    return estimate
+
+
+def forget_estimate() -> None:
+    """Users were created or deleted: the next list page reads the estimate again."""
+    cache.delete(_estimate_key())

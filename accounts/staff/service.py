@@ -206,6 +206,8 @@ def attempt(
         selectors.remember([context.created])
     outcome = context.outcome if failure is None else Outcome.FAILED
     _after(spec, context, outcome, mirror)
+    if (spec.creates_user or spec.name == "delete") and context.changed_anything:
+        selectors.forget_estimate()  # the pool's size changed (or may have): read the estimate again
     extra = ""
     if failure is not None and not context.steps:
         extra = f"{failure.code or type(failure).__name__}: {failure.aws_message}"
