@@ -51,6 +51,8 @@ MEMBER_COLUMNS = (
 
 
 class Command(BaseCommand):
+    """``cognito_groups list|create|delete|members`` (see the module docstring)."""
+
     help = "List, create and delete the Cognito pool's groups, and list a group's members."
 
     def add_arguments(self, parser: CommandParser) -> None:

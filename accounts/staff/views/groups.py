@@ -27,10 +27,12 @@ MEMBERS_PER_PAGE = 50
 
 
 def group_list_url(site: admin.AdminSite) -> str:
+    """The groups page's URL."""
     return reverse("admin:cognito_group_list", current_app=site.name)
 
 
 def group_url(site: admin.AdminSite, name: str, page: str = "detail") -> str:
+    """The URL of a group's ``page``: "detail", "change" or "delete"."""
     return reverse(f"admin:cognito_group_{page}", kwargs={"name": name}, current_app=site.name)
 
 
@@ -100,6 +102,7 @@ def group_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
 
 
 def group_url_add(site: admin.AdminSite) -> str:
+    """The new-group form's URL."""
     return reverse("admin:cognito_group_add", current_app=site.name)
 
 

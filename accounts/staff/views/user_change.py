@@ -130,6 +130,7 @@ class UserChangeForm(forms.Form):
         return result
 
     def plan(self) -> attributes.Plan:
+        """What the valid form asks for, as AdminUpdate/DeleteUserAttributes calls (``attributes.plan``)."""
         data = self.cleaned_data
         wanted = {a.name: data.get(a.name) or "" for a in self.schema if a.name in self.fields}
         verified = {

@@ -193,3 +193,11 @@ def test_viewers_see_groups_but_no_forms(cognito, viewer_client):
     body = viewer_client.get(group_page("portal-staff")).content.decode()
     assert "Edit group" not in body and "Delete group" not in body
     assert viewer_client.get(GROUPS + "add/").status_code == 403
+
+
+def test_hostile_group_fields_are_escaped(cognito, staff_client):
+    payload = "<script>alert(1)</script>"
+    get_idp().create_group("x", description=payload)
+    for url in (GROUPS, group_page("x")):
+        body = staff_client.get(url).content.decode()
+        assert payload not in body and html.escape(payload) in body
