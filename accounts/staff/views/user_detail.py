@@ -112,7 +112,7 @@ def _sign_in_events(
         "problem": page.problem,
         "older_url": base
         + "?"
-        + encode(events_token=history.sign_token(sub, page.next_token))
+        + encode(events_from=history.sign_token(sub, page.next_token))
         + "#sign-in-events"
         if page.next_token
         else "",
@@ -126,7 +126,7 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
     require(request, VIEW_PERMISSION)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
-    token_value = request.GET.get("events_token", "")
+    token_value = request.GET.get("events_from", "")
     token = history.read_token(sub, token_value) if token_value else None
     known = selectors.known_username(sub)
     events_future = _events_future(known, token)

@@ -173,12 +173,12 @@ def test_the_events_are_paged_on_the_detail_page(cognito, staff_client, monkeypa
         with pytest.raises(errors.NotAuthorized):
             local_idp(cognito).admin_initiate_auth("ann", "Wrong-password-1!")
     first = staff_client.get(detail_url(cognito, "ann"))
-    older = re.search(r'href="([^"]*events_token=[^"]*)"[^>]*>[^<]*Older', first.content.decode())
+    older = re.search(r'href="([^"]*events_from=[^"]*)"[^>]*>[^<]*Older', first.content.decode())
     assert older, "no link to older events"
     second = staff_client.get(older.group(1).replace("&amp;", "&"))
     assert len(event_rows(first)) == 3 and len(event_rows(second)) == 1
     assert "Newest events" in second.content.decode()
-    forged = staff_client.get(detail_url(cognito, "ann"), {"events_token": "forged"})
+    forged = staff_client.get(detail_url(cognito, "ann"), {"events_from": "forged"})
     assert forged.status_code == 200 and len(event_rows(forged)) == 3  # a bad token: the newest page
 
 
