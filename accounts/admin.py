@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import looks_like_sub
 from accounts.models import AuditEvent
+from accounts.staff.formats import staff_time
 from accounts.staff.registry import VIEW_PERMISSION
+
+GROUP_ACTIONS = {"create_group", "update_group", "delete_group"}  # the target is a group (staff.groups)
 
 
 @admin.register(AuditEvent)
@@ -18,7 +21,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     """Audit events are evidence: nobody adds, changes or deletes them through the admin."""
 
     list_display = (
-        "created_at",
+        "time",
         "actor_label",
         "action",
         "target_link",
@@ -30,9 +33,10 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("target_username", "target_sub", "actor_label", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("actor",)
+    # The actor once (the label names them whether or not a portal account stands behind them), times in
+    # the staff pages' one format; the detail has no History button (change_form template).
     fields = (
-        "created_at",
-        "actor",
+        "time",
         "actor_label",
         "actor_ip",
         "action",
@@ -44,14 +48,25 @@ class AuditEventAdmin(admin.ModelAdmin):
         "aws_request_id",
     )
     readonly_fields = fields
+    list_display_links = ("time",)
     actions = None
+
+    @admin.display(description=_("time"), ordering="created_at")
+    def time(self, event: AuditEvent) -> str:
+        """When, in the staff pages' one format with its time zone."""
+        return staff_time(event.created_at)
 
     @admin.display(description=_("target"), ordering="target_username")
     def target_link(self, event: AuditEvent) -> str:
-        """The target's page, by sub; older rows without one go through the name lookup."""
+        """The target's page: a user by sub (older rows through the name lookup), or a group's page."""
         if not event.target_username:
             return _("(many users)") if event.action == "export" else ""
         try:
+            if event.action in GROUP_ACTIONS:
+                url = reverse("admin:cognito_group_detail", kwargs={"name": event.target_username})
+                return format_html(
+                    '<a href="{}">{}</a>', url, _("group %(name)s") % {"name": event.target_username}
+                )
             if looks_like_sub(event.target_sub):
                 url = reverse("admin:cognito_user_detail", kwargs={"sub": event.target_sub.lower()})
             else:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,9 +38,15 @@ USER_COLUMNS: tuple[str, ...] = (
     "name",
 )
 
+# Optional columns (chosen per staff member or with --columns); phone_number is always exported.
+OPTIONAL_EXPORT_COLUMNS: tuple[str, ...] = ("given_name", "family_name", "groups", "mfa")
+
 # A spreadsheet treats a cell starting with one of these as a formula (or splits it oddly): ASVS 1.2.10
 # lists = + - @ tab NUL, OWASP adds CR and LF.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+# Cognito's phone_number format (E.164): a plus and digits only, nothing a spreadsheet could run.
+_E164 = re.compile(r"\+[0-9]{1,15}")
+BOM = "\ufeff"  # UTF-8 byte-order mark: Excel on Windows then reads the file as UTF-8 (zoë, not zoÃ«)
 
 
 def safe_cell(value: str) -> str:
@@ -48,6 +55,14 @@ def safe_cell(value: str) -> str:
     E.164 phone numbers (``+4930…``) gain the quote too; that is the documented price of safety.
     """
     return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def phone_cell(value: str) -> str:
+    """A phone number as a spreadsheet should show it: an exact E.164 number becomes the text formula
+    ``="+4930123456"`` (shown as +4930123456: no apostrophe, not turned into a number); anything else gets
+    the ``safe_cell`` guard. The formula is a constant built from a plus and digits only, so it cannot run
+    anything; programs reading the CSV as data see the ``="…"`` wrapper (the JSON exports do not)."""
+    return f'="{value}"' if _E164.fullmatch(value) else safe_cell(value)
 
 
 def iso_timestamp(value: datetime | None) -> str:
@@ -63,9 +78,17 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def user_record(user: CognitoUser) -> dict[str, Any]:
-    """The user's allowlisted fields with JSON types (booleans stay booleans, times are ISO 8601 UTC)."""
-    return {
+def columns_of(optional: Sequence[str] = ()) -> tuple[str, ...]:
+    """The export's columns: ``USER_COLUMNS``, then the chosen optional ones not already among them."""
+    return USER_COLUMNS + tuple(c for c in OPTIONAL_EXPORT_COLUMNS if c in optional and c not in USER_COLUMNS)
+
+
+def user_record(
+    user: CognitoUser, *, optional: Sequence[str] = (), extras: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The user's allowlisted fields with JSON types (booleans stay booleans, times are ISO 8601 UTC),
+    plus the ``optional`` columns (attributes, or ``extras`` for groups and MFA)."""
+    record = {
         "username": user.username,
         "email": user.email,
         "status": user.status,
@@ -77,11 +100,18 @@ def user_record(user: CognitoUser) -> dict[str, Any]:
         "phone_number": user.attributes.get("phone_number", ""),
         "name": user.attributes.get("name", ""),
     }
+    for column in columns_of(optional)[len(USER_COLUMNS) :]:
+        record[column] = (
+            (extras or {}).get(column, "") if column in ("groups", "mfa") else user.attributes.get(column, "")
+        )
+    return record
 
 
-def user_row(user: CognitoUser) -> list[str]:
-    """The user's cells in ``USER_COLUMNS`` order, as plain text (not yet formula-escaped)."""
-    record = user_record(user)
+def user_row(
+    user: CognitoUser, *, optional: Sequence[str] = (), extras: Mapping[str, str] | None = None
+) -> list[str]:
+    """The user's cells in ``columns_of(optional)`` order, as plain text (not yet formula-escaped)."""
+    record = user_record(user, optional=optional, extras=extras)
     return [_bool(value) if isinstance(value, bool) else str(value) for value in record.values()]
 
 
@@ -101,38 +131,70 @@ class _Line:
         return text
 
 
-def csv_lines(users: Iterable[CognitoUser], *, header: bool = True) -> Iterator[str]:
-    """RFC 4180 CSV, one record per yielded string (CRLF-terminated, every field quoted, safe cells)."""
+Extras = Callable[[CognitoUser], Mapping[str, str]]
+
+
+def csv_lines(
+    users: Iterable[CognitoUser],
+    *,
+    header: bool = True,
+    optional: Sequence[str] = (),
+    extras: Extras | None = None,
+    bom: bool = False,
+) -> Iterator[str]:
+    """RFC 4180 CSV, one record per yielded string (CRLF-terminated, every field quoted, safe cells).
+
+    ``optional`` adds columns (``columns_of``), whose call-backed cells come from ``extras(user)``;
+    ``bom`` starts the text with a UTF-8 byte-order mark (for Excel). Phone numbers use ``phone_cell``.
+    """
     sink = _Line()
     writer = csv.writer(sink, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    columns = columns_of(optional)
+    phone = columns.index("phone_number")
+    start = BOM if bom else ""
     if header:
-        writer.writerow(USER_COLUMNS)
-        yield sink.take()
+        writer.writerow(columns)
+        yield start + sink.take()
+        start = ""
     for user in users:
-        writer.writerow([safe_cell(cell) for cell in user_row(user)])
-        yield sink.take()
+        cells = user_row(user, optional=optional, extras=extras(user) if extras else None)
+        writer.writerow(
+            [phone_cell(cell) if index == phone else safe_cell(cell) for index, cell in enumerate(cells)]
+        )
+        yield start + sink.take()
+        start = ""
 
 
-def json_lines(users: Iterable[CognitoUser]) -> Iterator[str]:
+def json_lines(
+    users: Iterable[CognitoUser], *, optional: Sequence[str] = (), extras: Extras | None = None
+) -> Iterator[str]:
     """JSON Lines: one JSON object per user, each ending with a newline."""
     for user in users:
-        yield json.dumps(user_record(user), ensure_ascii=False) + "\n"
+        record = user_record(user, optional=optional, extras=extras(user) if extras else None)
+        yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def json_array(users: Iterable[CognitoUser]) -> Iterator[str]:
+def json_array(
+    users: Iterable[CognitoUser], *, optional: Sequence[str] = (), extras: Extras | None = None
+) -> Iterator[str]:
     """One JSON array of user objects, yielded element by element (valid JSON once fully consumed).
 
     Nothing is yielded until the first user (or the end) arrives, so a listing that fails at once
     leaves no stray ``[`` behind.
     """
+
+    def record(user: CognitoUser) -> str:
+        data = user_record(user, optional=optional, extras=extras(user) if extras else None)
+        return json.dumps(data, ensure_ascii=False)
+
     iterator = iter(users)
     first = next(iterator, None)
     if first is None:
         yield "[]\n"
         return
-    yield "[\n  " + json.dumps(user_record(first), ensure_ascii=False)
+    yield "[\n  " + record(first)
     for user in iterator:
-        yield ",\n  " + json.dumps(user_record(user), ensure_ascii=False)
+        yield ",\n  " + record(user)
     yield "\n]\n"
 
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 from botocore import xform_name
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import accounts, attributes, auth, devices, identity, mfa, refresh, users
+from . import accounts, attributes, auth, devices, events, identity, mfa, refresh, users
 from . import moto_adapter as moto
 from .core import Ext, Request
 from .errors import CognitoError
@@ -26,16 +26,19 @@ from .wire import TARGET_PREFIX, Forward, MotoWire
 
 log = logging.getLogger("localcognito")
 Handler = Callable[[Ext, Request], Any]
-HANDLERS: dict[str, Handler] = {
-    **identity.OPERATIONS,
-    **accounts.OPERATIONS,
-    **users.OPERATIONS,
-    **attributes.OPERATIONS,
-    **auth.OPERATIONS,
-    **refresh.OPERATIONS,
-    **mfa.OPERATIONS,
-    **devices.OPERATIONS,
-}
+# events.recording: sign-in operations also log their events; AdminListUserAuthEvents serves them.
+HANDLERS: dict[str, Handler] = events.recording(
+    {
+        **identity.OPERATIONS,
+        **accounts.OPERATIONS,
+        **users.OPERATIONS,
+        **attributes.OPERATIONS,
+        **auth.OPERATIONS,
+        **refresh.OPERATIONS,
+        **mfa.OPERATIONS,
+        **devices.OPERATIONS,
+    }
+)
 JSON_HEADERS = [("Content-Type", "application/x-amz-json-1.1")]
 HTTP_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
 # Operations that change nothing worth saving to the state file.

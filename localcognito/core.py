@@ -112,6 +112,8 @@ class State:
     attribute_codes: dict[str, Code] = field(default_factory=dict)
     # sub -> {attribute: new value} held back until verified (AttributesRequireVerificationBeforeUpdate).
     pending_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    # sub -> AuthEventType dicts, oldest first (events.py: logged per sign-in, AdminListUserAuthEvents)
+    sign_in_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def forget_user(self, sub: str) -> None:
         """Drop everything kept about a deleted user (codes, TOTP, devices, pending values)."""
@@ -121,6 +123,7 @@ class State:
             del self.attribute_codes[key]
         for key in [k for k, d in self.devices.items() if d.sub == sub]:
             del self.devices[key]
+        self.sign_in_events.pop(sub, None)
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:

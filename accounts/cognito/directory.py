@@ -9,13 +9,14 @@ for an unknown group or device, ``CognitoUnavailable`` when Cognito is unreachab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from accounts.cognito.transport import last_request_id, pages
-from accounts.cognito.types import CognitoUser, Device, Group, Page
+from accounts.cognito.types import AuthEvent, CognitoUser, Device, Group, Page
 
 MAX_PAGE_SIZE = 60  # the largest Limit of ListUsers, ListUsersInGroup, ListGroups and the device listings
+MAX_AUTH_EVENTS = 60  # the largest MaxResults of AdminListUserAuthEvents
 
 
 def _limit(limit: int) -> int:
@@ -209,3 +210,91 @@ class DirectoryCalls:
     def admin_forget_device(self, username: str, device_key: str) -> str:
         """AdminForgetDevice; an unknown device raises ``ResourceNotFound``; returns the request id."""
         return self._admin("admin_forget_device", username, DeviceKey=device_key)
+
+    # -- editing users (staff console II) --------------------------------------------------------------
+    def admin_update_user_attributes(self, username: str, attributes: Mapping[str, str]) -> str:
+        """AdminUpdateUserAttributes with ``{name: value}``; returns the request id.
+
+        A changed ``email``/``phone_number`` without ``email_verified``/``phone_number_verified`` = "true"
+        in the same call makes Cognito send a verification code (and, with
+        AttributesRequireVerificationBeforeUpdate, keep the old value until it is verified). Raises
+        ``InvalidParameter`` (an immutable or unknown attribute, a bad format), ``AliasExists`` (a verified
+        alias another user holds), ``UserNotFound``, ``CodeDeliveryFailure`` …
+        """
+        pairs = [{"Name": name, "Value": value} for name, value in attributes.items()]
+        return self._admin("admin_update_user_attributes", username, UserAttributes=pairs)
+
+    def admin_delete_user_attributes(self, username: str, names: Iterable[str]) -> str:
+        """AdminDeleteUserAttributes: the optional attributes ``names`` lose their value; returns the request
+        id. Raises ``InvalidParameter`` for a required or immutable attribute, ``UserNotFound`` …"""
+        return self._admin("admin_delete_user_attributes", username, UserAttributeNames=list(names))
+
+    def admin_set_user_password(self, username: str, password: str, *, permanent: bool) -> str:
+        """AdminSetUserPassword: ``permanent`` → status CONFIRMED; else a temporary password (status
+        FORCE_CHANGE_PASSWORD: the user must choose a new one at their next sign-in). Returns the request
+        id. Raises ``InvalidPassword`` (the pool's policy), ``PasswordHistoryViolation``, ``UserNotFound`` …
+        The password is never logged (the transport logs operation names and codes only)."""
+        return self._admin("admin_set_user_password", username, Password=password, Permanent=permanent)
+
+    # -- managing groups -------------------------------------------------------------------------------
+    def get_group(self, name: str) -> Group:
+        """GetGroup; ``ResourceNotFound`` when the pool has no such group."""
+        response = self._send("get_group", UserPoolId=self.user_pool_id, GroupName=name)
+        return Group.from_api(response["Group"])
+
+    def create_group(
+        self, name: str, *, description: str = "", precedence: int | None = None, role_arn: str = ""
+    ) -> Group:
+        """CreateGroup; returns the new group (``last_request_id()`` has the request id). Raises
+        ``CognitoError`` with code ``GroupExistsException``, ``InvalidParameter`` (name or ARN shape),
+        ``LimitExceeded`` (10,000 groups per pool) …"""
+        params: dict[str, Any] = {"UserPoolId": self.user_pool_id, "GroupName": name}
+        params.update(_group_fields(description, precedence, role_arn))
+        return Group.from_api(self._send("create_group", **params)["Group"])
+
+    def update_group(
+        self, name: str, *, description: str = "", precedence: int | None = None, role_arn: str = ""
+    ) -> Group:
+        """UpdateGroup: description, precedence and IAM role (groups cannot be renamed). Fields left out
+        are reset by Cognito, so every field is sent. Returns the group; raises ``ResourceNotFound`` …"""
+        params: dict[str, Any] = {"UserPoolId": self.user_pool_id, "GroupName": name}
+        params.update(_group_fields(description, precedence, role_arn))
+        return Group.from_api(self._send("update_group", **params)["Group"])
+
+    def delete_group(self, name: str) -> str:
+        """DeleteGroup (members lose the group, the users stay); returns the request id. Raises
+        ``ResourceNotFound`` when there is no such group."""
+        self._send("delete_group", UserPoolId=self.user_pool_id, GroupName=name)
+        return last_request_id()
+
+    # -- sign-in history -------------------------------------------------------------------------------
+    def admin_list_user_auth_events(
+        self, username: str, *, limit: int = MAX_AUTH_EVENTS, next_token: str | None = None
+    ) -> Page[AuthEvent]:
+        """One AdminListUserAuthEvents page (newest first; ``limit`` clamped to 1-60).
+
+        Only pools with threat protection (UserPoolAddOns AdvancedSecurityMode AUDIT or ENFORCED) log
+        events; any other pool refuses with code ``UserPoolAddOnNotEnabledException`` (a plain
+        ``CognitoError``). Raises ``UserNotFound`` …
+        """
+        params: dict[str, Any] = {
+            "UserPoolId": self.user_pool_id,
+            "Username": username,
+            "MaxResults": _limit(limit),
+        }
+        if next_token:
+            params["NextToken"] = next_token
+        response = self._send("admin_list_user_auth_events", **params)
+        events = [AuthEvent.from_api(event) for event in response.get("AuthEvents", [])]
+        return Page(events, response.get("NextToken"))
+
+
+def _group_fields(description: str, precedence: int | None, role_arn: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if description:
+        fields["Description"] = description
+    if precedence is not None:
+        fields["Precedence"] = precedence
+    if role_arn:
+        fields["RoleArn"] = role_arn
+    return fields

@@ -181,13 +181,65 @@ class Device:
 
 @dataclass(frozen=True)
 class Group:
+    """A ``GroupType`` (ListGroups, GetGroup, CreateGroup …); dates are aware datetimes when sent."""
+
     name: str
     description: str = ""
     precedence: int | None = None
+    role_arn: str = ""
+    created: datetime | None = None
+    modified: datetime | None = None
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Group:
-        return cls(data["GroupName"], data.get("Description", ""), data.get("Precedence"))
+        return cls(
+            data["GroupName"],
+            data.get("Description", ""),
+            data.get("Precedence"),
+            data.get("RoleArn", ""),
+            data.get("CreationDate"),
+            data.get("LastModifiedDate"),
+        )
+
+
+@dataclass(frozen=True)
+class AuthEvent:
+    """One ``AuthEventType`` of AdminListUserAuthEvents (pools with threat protection only).
+
+    ``event_type`` is SignIn, SignUp, ForgotPassword, PasswordChange or ResendCode; ``response`` is Pass,
+    Fail or InProgress; ``risk_decision`` NoRisk, AccountTakeover or Block and ``risk_level`` Low, Medium or
+    High (empty when Cognito assessed none); ``challenges`` pairs a challenge (Password, Mfa) with its result
+    (Success, Failure); ``context`` holds what Cognito knew of the client (IpAddress, DeviceName, City,
+    Country, Timezone), each only where present. ``created`` is an aware datetime.
+    """
+
+    event_id: str
+    event_type: str
+    created: datetime | None
+    response: str = ""
+    risk_decision: str = ""
+    risk_level: str = ""
+    compromised_credentials: bool = False
+    challenges: tuple[tuple[str, str], ...] = ()
+    context: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> AuthEvent:
+        risk = data.get("EventRisk") or {}
+        return cls(
+            event_id=data.get("EventId", ""),
+            event_type=data.get("EventType", ""),
+            created=data.get("CreationDate"),
+            response=data.get("EventResponse", ""),
+            risk_decision=risk.get("RiskDecision", ""),
+            risk_level=risk.get("RiskLevel", ""),
+            compromised_credentials=bool(risk.get("CompromisedCredentialsDetected", False)),
+            challenges=tuple(
+                (item.get("ChallengeName", ""), item.get("ChallengeResponse", ""))
+                for item in data.get("ChallengeResponses") or ()
+            ),
+            context={k: str(v) for k, v in (data.get("EventContextData") or {}).items() if v},
+        )
 
 
 @dataclass(frozen=True)

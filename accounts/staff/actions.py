@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts import roles
 from accounts.cognito import get_idp
@@ -59,6 +60,10 @@ def _is_enabled(context: ActionContext) -> bool | None:
     bulk=True,
     command="disable",
     locks_out=True,
+    already=disabled,
+    already_text=ngettext_lazy(
+        "%(count)d user was already disabled.", "%(count)d users were already disabled.", "count"
+    ),
 )
 def disable(context: ActionContext) -> None:
     """AdminDisableUser; read back: AdminGetUser ``Enabled`` is false."""
@@ -80,6 +85,10 @@ def disable(context: ActionContext) -> None:
     summary=_("Enable users again."),
     bulk=True,
     command="enable",
+    already=enabled,
+    already_text=ngettext_lazy(
+        "%(count)d user was already enabled.", "%(count)d users were already enabled.", "count"
+    ),
 )
 def enable(context: ActionContext) -> None:
     """AdminEnableUser; read back: AdminGetUser ``Enabled`` is true."""
@@ -106,6 +115,8 @@ def enable(context: ActionContext) -> None:
     command="reset-password",
     locks_out=True,
     sends_message=True,
+    instead=lambda state: "resend_invitation" if invited(state) else None,
+    instead_text=_("%(username)s has not accepted the invitation yet: resend the invitation instead."),
 )
 def reset_password(context: ActionContext) -> None:
     """AdminResetUserPassword (Cognito mails a code); read back: the status became RESET_REQUIRED."""
@@ -151,10 +162,10 @@ def _device_gone(context: ActionContext, key: str) -> bool:
     permission=MANAGE_PERMISSION,
     applies_to=has_devices,
     confirmation=_(
-        "Forget the device %(parameter)s of %(username)s? The next sign-in from it asks for an authenticator "
-        "code."
+        "Forget the device “%(parameter)s” of %(username)s? The next sign-in from it asks for an "
+        "authenticator code."
     ),
-    success=_("The device %(parameter)s of %(username)s is forgotten."),
+    success=_("The device “%(parameter)s” of %(username)s is forgotten."),
     summary=_("Forget one device of a user."),
     parameter="device_key",
     row="devices",

@@ -13,17 +13,24 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors
 from accounts.cognito.filters import USER_STATUSES, FilterError
 from accounts.cognito.types import CognitoUser
-from accounts.staff import selectors
+from accounts.staff import columns, selectors
 from accounts.staff.forms import UserSearchForm
 from accounts.staff.query import DEFAULT_PAGE_SIZE, Trail, UserQuery
 from accounts.staff.reports import cognito_said
 
 PAGE_SIZE_CHOICES = (10, 25, 50, 60)
+
+
+def _breakable(status: str) -> str:
+    """A status name that may wrap after its underscores in a narrow column (FORCE_<wbr>CHANGE_…)."""
+    return mark_safe("_<wbr>".join(escape(part) for part in status.split("_")))  # noqa: S308 (escaped parts)
 
 
 def status_badge(status: str) -> str:
@@ -144,8 +151,20 @@ class UserChangeList:
             self.query, **overrides
         )
 
-    def rows(self) -> list[dict[str, Any]]:
-        """The page's users for the template: the user, the name staff see, the sub URL, the badge."""
+    def rows(self, optional: list[str] | None = None) -> list[dict[str, Any]]:
+        """The page's users for the template: the user, the name staff see, the sub URL, the badge, and the
+        cells of the ``optional`` columns (groups and MFA fetched concurrently, "?" when a call failed)."""
+        optional = optional or []
+        extras = columns.Extras(optional)
+        extras.load([user for user in self.users if user.sub])
+        if extras.failed:
+            self.notices.append(
+                (
+                    messages.WARNING,
+                    _("%(count)d cells could not be read from Cognito and show “?”. Reload to try again.")
+                    % {"count": extras.failed},
+                )
+            )
         return [
             {
                 "user": user,
@@ -154,6 +173,8 @@ class UserChangeList:
                     "admin:cognito_user_detail", kwargs={"sub": user.sub}, current_app=self.site.name
                 ),
                 "badge": status_badge(user.status),
+                "status_parts": user.status.split("_"),  # the page may break the badge at underscores
+                "optional": [columns.value(user, name, extras.get(user)) for name in optional],
             }
             for user in self.users
             if user.sub
@@ -208,7 +229,10 @@ class UserChangeList:
             spec(
                 _("status"),
                 "status",
-                [choice(s, applied == "status" and query.status == s, status=s) for s in USER_STATUSES],
+                [
+                    choice(_breakable(s), applied == "status" and query.status == s, status=s)
+                    for s in USER_STATUSES
+                ],
             ),
             spec(
                 _("enabled"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.cognito import filters, get_idp
 from accounts.cognito.types import CognitoUser, Page
+from accounts.staff import merged
 
 FILTER_KINDS = ("search", "status", "enabled", "group")
 DEFAULT_PAGE_SIZE = 50
@@ -65,9 +66,16 @@ class UserQuery:
     def ignored(self) -> list[str]:
         return self.requested[1:]
 
+    @property
+    def merged(self) -> bool:
+        """The combined "username or email" search (two ListUsers queries, ``merged``)."""
+        return self.applied == "search" and self.attr == merged.MERGED_ATTRIBUTE
+
     def describe(self, kind: str | None = None) -> str:
         """The filter in words ("status is CONFIRMED", "all users"): pages, prompts and the audit log."""
         kind = kind or self.applied
+        if kind == "search" and self.attr == merged.MERGED_ATTRIBUTE:
+            return _("username or email starts with “%(value)s”") % {"value": self.q}
         if kind == "search":
             how = _("is") if filters.SEARCH_ATTRIBUTES.get(self.attr) == "=" else _("starts with")
             return _("%(attribute)s %(how)s “%(value)s”") % {
@@ -84,7 +92,10 @@ class UserQuery:
         return _("all users")
 
     def cognito_filter(self) -> str:
-        """The ListUsers filter of the applied filter (raises ``filters.FilterError`` for bad input)."""
+        """The ListUsers filter of the applied filter (raises ``filters.FilterError`` for bad input); for
+        the merged search, both filters joined by `` | `` (a key, never sent as one filter)."""
+        if self.merged:
+            return " | ".join(filters.search_filter(name, self.q) for name in merged.STREAMS)
         if self.applied == "search":
             return filters.search_filter(self.attr, self.q)
         if self.applied == "status":
@@ -95,11 +106,16 @@ class UserQuery:
 
     def trail_key(self) -> str:
         """Pagination tokens belong to one filter: a trail is only valid for the same one."""
+        if self.merged:
+            return f"merged:{self.cognito_filter()}"
         return f"group:{self.group}" if self.applied == "group" else f"filter:{self.cognito_filter()}"
 
     def fetch_page(self, token: str | None) -> Page[CognitoUser]:
-        """One Cognito call: ListUsers, or ListUsersInGroup for the group filter."""
+        """One Cognito call: ListUsers, or ListUsersInGroup for the group filter; the merged search makes
+        one ListUsers call per stream, together (``merged.fetch_page``)."""
         idp = get_idp()
+        if self.merged:
+            return merged.fetch_page(self.q, token, self.page_size)
         if self.applied == "group":
             return idp.list_users_in_group(self.group, limit=self.page_size, next_token=token)
         return idp.list_users(filter=self.cognito_filter(), limit=self.page_size, pagination_token=token)
@@ -108,6 +124,8 @@ class UserQuery:
         """Every matching user, fetched lazily one page (60 unless ``page_size``) at a time."""
         idp = get_idp()
         size = page_size or 60
+        if self.merged:
+            return merged.iter_users(self.q, page_size=size)
         if self.applied == "group":
             return idp.iter_users_in_group(self.group, page_size=size)
         return idp.iter_users(filter=self.cognito_filter(), page_size=size)

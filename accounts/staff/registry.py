@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 VIEW_PERMISSION = "accounts.view_cognito_users"
 MANAGE_PERMISSION = "accounts.manage_cognito_users"
 DELETE_PERMISSION = "accounts.delete_cognito_users"
+CHANGE_PERMISSION = "accounts.change_cognito_users"  # edit attributes, set passwords (the admin role)
 
 
 class Danger(enum.StrEnum):
@@ -134,7 +135,20 @@ class StaffAction:
     locks_out: bool = False  # the user's portal sessions end, whatever Cognito answered
     sends_message: bool = False  # Cognito mails the user: after a lost answer it is never sent again
     creates_user: bool = False  # acts on a user who does not exist yet (invite)
+    own_page: bool = False  # has a page of its own (editing attributes), not a confirmation page
     refusal: Refusal | None = None  # the portal's own rule on top of the permission (roles)
+    parameter_is_secret: bool = False  # a password: never audited, logged, shown in a message or kept
+    reason_required: bool = False  # the confirmation asks for a reason (setting a permanent password)
+    # The user is already as the action would leave them: bulk actions count them apart as no-ops, with
+    # ``already_text`` (ngettext_lazy keyed on "count") saying how many ("19 users were already enabled.").
+    already: Callable[[UserState], bool] | None = None
+    already_text: Any = None
+    # Another action that fits the user instead (reset password → resend invitation for invited users), and
+    # ``instead_text`` saying why (``%(username)s``); the action is then not sent to Cognito at all.
+    instead: Callable[[UserState], str | None] | None = None
+    instead_text: Any = None
+    # The parameter is made by the portal, not typed (a temporary password): pages and command call it.
+    generates: Callable[[], str] | None = None
 
     def applies(self, state: UserState) -> bool:
         return self.applies_to(state)
@@ -142,6 +156,14 @@ class StaffAction:
     def refused(self, actor: Actor, user: CognitoUser, params: Mapping[str, str]) -> str | None:
         """Why the portal refuses this action for this actor and user (None: it does not)."""
         return self.refusal(actor, user, params) if self.refusal else None
+
+    def is_noop(self, state: UserState) -> bool:
+        """True when the user is already as the action would leave them (bulk actions skip them)."""
+        return bool(self.already and self.already(state))
+
+    def alternative(self, state: UserState) -> str | None:
+        """The name of the action that fits this user instead, or None."""
+        return self.instead(state) if self.instead else None
 
 
 _ACTIONS: dict[str, StaffAction] = {}
@@ -163,7 +185,8 @@ def staff_action(
 
 
 def _loaded() -> dict[str, StaffAction]:
-    from accounts.staff import actions  # noqa: F401 (the declarations register themselves on import)
+    # The declarations register themselves on import, in this order.
+    from accounts.staff import actions, attributes, passwords  # noqa: F401
 
     return _ACTIONS
 
@@ -179,8 +202,9 @@ def all_actions() -> list[StaffAction]:
 
 
 def user_actions() -> list[StaffAction]:
-    """The actions on an existing user (the user pages and bulk actions; invite has its own page)."""
-    return [action for action in all_actions() if not action.creates_user]
+    """The actions on an existing user behind the confirmation pages and bulk actions (invite and the
+    attribute editor have pages of their own)."""
+    return [action for action in all_actions() if not (action.creates_user or action.own_page)]
 
 
 def bulk_actions() -> list[StaffAction]:
@@ -198,11 +222,12 @@ def offered(
 ) -> list[StaffAction]:
     """The actions to offer for one user: allowed to the person and applying to the user's state.
 
-    ``row=None`` gives the page's buttons; ``row="groups"`` or ``"devices"`` the actions on each row of that
-    table.
+    ``row=None`` gives the page's buttons (in declaration order, the ones that cannot be undone last);
+    ``row="groups"`` or ``"devices"`` the actions on each row of that table.
     """
-    return [
+    found = [
         action
         for action in user_actions()
         if action.row == row and has_perm(action.permission) and action.applies(state)
     ]
+    return sorted(found, key=lambda action: action.danger is Danger.DANGER)

@@ -50,9 +50,10 @@ def _failed_part(result: ActionResult) -> str:
     return operation_name(result.error.operation) if result.error else "—"
 
 
-def report(result: ActionResult, action: StaffAction, name: str) -> Report:
-    """The message for ``result`` of ``action`` on the user staff know as ``name``."""
-    values = {"username": name, "parameter": result.parameter}
+def report(result: ActionResult, action: StaffAction, name: str, *, parameter: str | None = None) -> Report:
+    """The message for ``result`` of ``action`` on the user staff know as ``name``; ``parameter`` is the
+    action's parameter as staff know it (a device's name rather than its key) when it differs."""
+    values = {"username": name, "parameter": result.parameter if parameter is None else parameter}
     sessions = _(" Their portal sessions were ended anyway.") if action.locks_out else ""
     if result.refusal:
         return Report("error", result.refusal)

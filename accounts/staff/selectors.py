@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.core.cache import cache
 
@@ -57,6 +58,11 @@ def remember(users: Iterable[CognitoUser]) -> None:
 def _cached(sub: str) -> str | None:
     with _usernames_lock:
         return _usernames.get(_key(sub))
+
+
+def known_username(sub: str) -> str | None:
+    """The canonical username last seen for ``sub`` in this process (unverified: check what comes back)."""
+    return _cached(sub)
 
 
 def _forget(sub: str) -> None:
@@ -230,6 +236,19 @@ def _groups_and_devices(username: str, user_future: Future[CognitoUser]) -> User
     return UserDetail(user_future.result(), groups_future.result(), devices, devices_error)
 
 
+def device_label(username: str, device_key: str) -> str:
+    """The name staff know a device by (its ``device_name``), else its key; AdminListDevices, all pages.
+
+    Falls back to the key when the devices cannot be listed (the action itself still reports Cognito's
+    answer).
+    """
+    try:
+        devices = get_idp().all_devices(username=username)
+    except errors.CognitoError:
+        return device_key
+    return next((d.name for d in devices if d.key == device_key and d.name), device_key)
+
+
 # -- the pool ---------------------------------------------------------------------------------------------
 def group_names() -> list[str]:
     """The pool's groups (ListGroups), cached so the list page stays at one ListUsers call per view."""
@@ -242,9 +261,39 @@ def group_names() -> list[str]:
     return names
 
 
-def estimated_users() -> int | None:
-    """DescribeUserPool's EstimatedNumberOfUsers (cached per process), None when Cognito cannot say."""
+ESTIMATE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Cognito's EstimatedNumberOfUsers (DescribeUserPool) and when it was read (aware datetime, UTC)."""
+
+    count: int
+    read_at: datetime
+
+
+def _estimate_key() -> str:
+    return f"accounts.staff.estimate:{get_idp().user_pool_id}"
+
+
+def estimated_users() -> Estimate | None:
+    """The pool's estimated user count, read at most every ``ESTIMATE_SECONDS`` (and again right after a
+    staff member created or deleted users: ``forget_estimate``); None when Cognito cannot say.
+
+    It is Cognito's estimate and may lag the pool itself; pages label it so, with its age.
+    """
+    cached = cache.get(_estimate_key())
+    if cached is not None:
+        return cached
     try:
-        return pool_description().estimated_users
+        description = pool_description(refresh=True)
     except errors.CognitoError:
         return None
+    estimate = Estimate(description.estimated_users, datetime.now(UTC))
+    cache.set(_estimate_key(), estimate, ESTIMATE_SECONDS)
+    return estimate
+
+
+def forget_estimate() -> None:
+    """Users were created or deleted: the next list page reads the estimate again."""
+    cache.delete(_estimate_key())

@@ -23,7 +23,7 @@ from accounts.models import AuditEvent, RememberedDevice, User
 from accounts.sessions import end_sessions
 from accounts.staff import registry, selectors
 from accounts.staff.outcomes import ActionContext, Outcome, OutcomeUnknown, Step
-from accounts.staff.registry import Actor, StaffAction
+from accounts.staff.registry import Actor, StaffAction, UserState
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,11 @@ def mirror_of(sub: str, username: str) -> User | None:
 def _detail(spec: StaffAction, params: dict[str, str], context: ActionContext | None, extra: str = "") -> str:
     """Parameter names and values (never attribute values), then the steps when they are worth telling."""
     parts = []
-    if spec.parameter and spec.parameter in params and not spec.parameter_is_attribute:
+    if (
+        spec.parameter
+        and spec.parameter in params
+        and not (spec.parameter_is_attribute or spec.parameter_is_secret)
+    ):
         parts.append(f"{spec.parameter}={params[spec.parameter]}")
     if context is not None:
         if not context.plain:
@@ -84,7 +88,10 @@ def _detail(spec: StaffAction, params: dict[str, str], context: ActionContext | 
 
 
 def _parameter(spec: StaffAction, params: dict[str, str]) -> str:
-    return params.get(spec.parameter, "") if spec.parameter else ""
+    """The parameter as messages may show it: never a secret (a password)."""
+    if not spec.parameter or spec.parameter_is_secret:
+        return ""
+    return params.get(spec.parameter, "")
 
 
 def _after(spec: StaffAction, context: ActionContext, outcome: Outcome, mirror: User | None) -> None:
@@ -109,8 +116,9 @@ class ActionResult:
     """What became of one action: the audit row, the outcome and, when it failed, why.
 
     ``error`` is Cognito's failure (its ``outcome_unknown`` is False once a read-back proved nothing
-    changed); ``refusal`` the portal's own rule that refused it; ``partial`` is True when some writes
-    took (or may have taken) effect before the failure; ``user`` is the target as read before acting.
+    changed); ``refusal`` the portal's own rule that refused it, with ``instead`` naming the action that
+    fits the user instead when that is why; ``partial`` is True when some writes took (or may have taken)
+    effect before the failure; ``user`` is the target as read before acting.
     """
 
     event: AuditEvent
@@ -121,6 +129,7 @@ class ActionResult:
     user: CognitoUser | None = None
     steps: tuple[Step, ...] = ()
     parameter: str = ""
+    instead: str = ""
 
     @property
     def done(self) -> bool:
@@ -158,6 +167,9 @@ def attempt(
             return ActionResult(event, Outcome.FAILED, error=exc, parameter=_parameter(spec, params))
         username, sub = before.username, before.sub
         refusal = spec.refused(actor, before, params)
+        instead = spec.alternative(UserState(before))
+        if instead:
+            refusal = str(spec.instead_text % {"username": selectors.staff_label(before)})
         if refusal:
             event = audit.record(
                 action,
@@ -168,7 +180,12 @@ def attempt(
                 **common,
             )
             return ActionResult(
-                event, Outcome.FAILED, refusal=refusal, user=before, parameter=_parameter(spec, params)
+                event,
+                Outcome.FAILED,
+                refusal=refusal,
+                user=before,
+                parameter=_parameter(spec, params),
+                instead=instead or "",
             )
 
     context = ActionContext(action=action, username=username, sub=sub, before=before, params=params)
@@ -189,6 +206,8 @@ def attempt(
         selectors.remember([context.created])
     outcome = context.outcome if failure is None else Outcome.FAILED
     _after(spec, context, outcome, mirror)
+    if (spec.creates_user or spec.name == "delete") and context.changed_anything:
+        selectors.forget_estimate()  # the pool's size changed (or may have): read the estimate again
     extra = ""
     if failure is not None and not context.steps:
         extra = f"{failure.code or type(failure).__name__}: {failure.aws_message}"

@@ -41,6 +41,26 @@ class SubConverter:
 register_converter(SubConverter, "cognito_sub")
 
 
+class GroupNameConverter:
+    """A Cognito group name as one path segment (``groups.url_name``: slashes and reserved words escaped)."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value: str) -> str:
+        from accounts.staff.groups import name_from_url
+
+        return name_from_url(value)
+
+    def to_url(self, value: str) -> str:
+        from accounts.staff.groups import url_name
+
+        return url_name(value)
+
+
+register_converter(GroupNameConverter, "cognito_group")
+RECENT_ACTIONS = 10  # the staff member's own audited actions on the admin index
+
+
 class PortalAdminSite(admin.AdminSite):
     site_title = _("Portal staff")
     index_title = _("Staff pages")
@@ -122,15 +142,46 @@ class PortalAdminSite(admin.AdminSite):
                 wrap(views.user_action),
                 name="cognito_user_action",
             ),
+            path(
+                "cognito/users/<cognito_sub:sub>/change/", wrap(views.user_change), name="cognito_user_change"
+            ),
             path("cognito/users/<cognito_sub:sub>/", wrap(views.user_detail), name="cognito_user_detail"),
             path("cognito/users/<path:name>/", wrap(views.user_lookup), name="cognito_user_lookup"),
+            path("cognito/groups/", wrap(views.group_list), name="cognito_group_list"),
+            path("cognito/groups/add/", wrap(views.group_add), name="cognito_group_add"),
+            path(
+                "cognito/groups/<cognito_group:name>/", wrap(views.group_detail), name="cognito_group_detail"
+            ),
+            path(
+                "cognito/groups/<cognito_group:name>/change/",
+                wrap(views.group_change),
+                name="cognito_group_change",
+            ),
+            path(
+                "cognito/groups/<cognito_group:name>/delete/",
+                wrap(views.group_delete),
+                name="cognito_group_delete",
+            ),
         ]
         return cognito_urls + super().get_urls()
 
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        """The admin index; its "Recent actions" are the staff member's own audited actions."""
+        from accounts.models import AuditEvent
+
+        recent = AuditEvent.objects.filter(actor=request.user).order_by("-created_at", "-id")[:RECENT_ACTIONS]
+        return super().index(request, {"recent_audit": list(recent), **(extra_context or {})})
+
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            for model in app["models"]:
+                # Django's permission groups, not the pool's groups: named so the two cannot be confused.
+                if app["app_label"] == "auth" and model["object_name"] == "Group":
+                    model["name"] = _("Django permission groups")
         if app_label is None and request.user.has_perm(VIEW_PERMISSION):
             list_url = reverse("admin:cognito_user_list", current_app=self.name)
+            groups_url = reverse("admin:cognito_group_list", current_app=self.name)
             can_manage = request.user.has_perm(MANAGE_PERMISSION)
             app_list.insert(
                 0,
@@ -149,7 +200,17 @@ class PortalAdminSite(admin.AdminSite):
                             else None,
                             "view_only": not can_manage,
                             "perms": {"add": can_manage, "change": can_manage, "delete": False, "view": True},
-                        }
+                        },
+                        {
+                            "name": _("Cognito groups"),
+                            "object_name": "CognitoGroup",
+                            "admin_url": groups_url,
+                            "add_url": reverse("admin:cognito_group_add", current_app=self.name)
+                            if can_manage
+                            else None,
+                            "view_only": not can_manage,
+                            "perms": {"add": can_manage, "change": can_manage, "delete": False, "view": True},
+                        },
                     ],
                 },
             )

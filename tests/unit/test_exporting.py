@@ -105,3 +105,47 @@ def test_json_array_is_valid_json(count):
     users = [make_user(f"u{i}") for i in range(count)]
     data = json.loads("".join(json_array(users)))
     assert [r["username"] for r in data] == [f"u{i}" for i in range(count)]
+
+
+# -- issue #14: phone numbers, the byte-order mark, optional columns -----------------------------------------
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("+4930123456", '="+4930123456"'),  # E.164: shown as text, no apostrophe
+        ("+1", '="+1"'),
+        ("+49 30 123", "'+49 30 123"),  # not E.164: the formula guard as before
+        ("+1+1", "'+1+1"),
+        ('+1"),HYPERLINK("x', '\'+1"),HYPERLINK("x'),
+        ("", ""),
+    ],
+)
+def test_phone_cells(value, cell):
+    from accounts.exporting import phone_cell
+
+    assert phone_cell(value) == cell
+
+
+def test_csv_has_a_bom_only_when_asked_and_only_once():
+    lines = list(csv_lines([make_user("a"), make_user("b")], bom=True))
+    assert lines[0].startswith('\ufeff"username"') and not any(
+        line.startswith("\ufeff") for line in lines[1:]
+    )
+    assert not "".join(csv_lines([make_user()])).startswith("\ufeff")
+
+
+def test_optional_columns_follow_the_allowlist():
+    from accounts.exporting import columns_of
+
+    user = make_user(given_name="Zoë", family_name="Lee", phone_number="+4930123456")
+    extras = {"groups": "a, b", "mfa": "SOFTWARE_TOKEN_MFA"}
+    rows = list(
+        csv.reader(
+            io.StringIO("".join(csv_lines([user], optional=["mfa", "given_name"], extras=lambda u: extras)))
+        )
+    )
+    assert rows[0] == [*USER_COLUMNS, "given_name", "mfa"]
+    assert rows[1][-2:] == ["Zoë", "SOFTWARE_TOKEN_MFA"]
+    assert rows[1][USER_COLUMNS.index("phone_number")] == '="+4930123456"'
+    assert columns_of(["phone_number", "custom:secret"]) == USER_COLUMNS  # nothing outside the allowlist
+    record = json.loads(next(json_lines([user], optional=["groups"], extras=lambda u: extras)))
+    assert record["groups"] == "a, b" and record["phone_number"] == "+4930123456"  # JSON keeps raw values

@@ -9,36 +9,34 @@ operator as actor. Users are named by username, sign-in alias or sub.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
-from pathlib import Path
 from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts import exporting
-from accounts.cognito import errors, filters, get_idp, pool_description
+from accounts.cognito import errors, filters, get_idp
 from accounts.cognito.idp import MAX_PAGE_SIZE
 from accounts.cognito.types import CognitoUser
+from accounts.management import edits
 from accounts.management.cli import (
     Column,
-    check_target,
     confirm,
     describe_error,
     operator_errors,
     operator_label,
     positive_int,
     printable,
-    progress_meter,
     require_configuration,
     stream_table,
     timestamp,
     user_not_found,
-    write_privately,
     write_user,
     yes_no,
 )
+from accounts.management.exports import ExportMixin
 from accounts.staff import registry, selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.query import UserQuery
@@ -61,7 +59,7 @@ FILTER_OPTIONS = {
 }
 
 
-class Command(BaseCommand):
+class Command(ExportMixin, BaseCommand):
     help = "List, show, export and act on the users of the configured Cognito user pool."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -102,8 +100,23 @@ class Command(BaseCommand):
         )
         export.add_argument("--force", action="store_true", help="Overwrite the file if it exists.")
         self._add_filters(export)
+        export.add_argument(
+            "--no-bom",
+            dest="bom",
+            action="store_false",
+            help="CSV without the UTF-8 byte-order mark (it is there by default, for Excel on Windows).",
+        )
+        export.add_argument(
+            "--columns",
+            default="",
+            metavar="NAMES",
+            help="Extra columns, comma-separated: given_name, family_name, groups, mfa "
+            "(groups and mfa take one more Cognito call per user).",
+        )
         for action in registry.command_actions():
-            self._add_action(sub, action)
+            if not action.parameter_is_secret:  # passwords never on the command line: see edits
+                self._add_action(sub, action)
+        edits.add_arguments(sub)
 
     @staticmethod
     def _add_action(sub: Any, action: StaffAction) -> None:
@@ -151,6 +164,10 @@ class Command(BaseCommand):
                 self.get_user(options["username"], options["format"])
             elif subcommand == "export":
                 self.export(**options)
+            elif options.get("edit") == "attributes":
+                edits.set_attributes(options, self.stderr._out, self.stdout.write)
+            elif options.get("edit") == "password":
+                edits.set_password(options, self.stderr._out, self.stdout.write)
             else:
                 action = registry.get(options["staff_action"])
                 self.act(
@@ -246,64 +263,6 @@ class Command(BaseCommand):
                 _("The devices could not be listed: %(error)s") % {"error": detail.devices_error}
             )
         write_user(self, detail, format=format, label=selectors.staff_label(user))
-
-    # -- export --------------------------------------------------------------------------------------------
-    def export(self, *, output: str, format: str | None, force: bool, **options: Any) -> None:
-        """``export``: every matching user to a file (temp file + rename) or stdout, audited as on the web."""
-        format = format or self._format_from_name(output)
-        query = self._query(options)
-        destination = _("standard output") if output == "-" else output
-        record = exporting.ExportAudit(
-            what=query.describe(), format=format, destination=destination, actor_label=operator_label()
-        )
-        progress = self._progress(estimate=query.applied is None)
-        counted = self._counted(exporting.audited(self._users(query), record), progress)
-        chunks: Iterable[str] = {
-            "csv": exporting.csv_lines,
-            "json": exporting.json_array,
-            "jsonl": exporting.json_lines,
-        }[format](counted)
-        if output != "-":
-            check_target(Path(output), force=force)
-        try:
-            record.begin()
-            if output == "-":
-                self._write_chunks(chunks)
-            else:
-                write_privately(Path(output), chunks)
-        except BaseException as exc:
-            # A failure of the file or the terminal happens outside the listing: settle the row here.
-            record.fail(exporting.failure_reason(exc))
-            raise
-        finally:
-            if progress:
-                self._note("")
-        summary = _("Exported %(count)d users to %(destination)s (%(format)s).") % {
-            "count": record.count,
-            "destination": destination,
-            "format": format.upper(),
-        }
-        if output == "-":
-            self._note(summary)
-        else:
-            self.stdout.write(summary)
-
-    @staticmethod
-    def _format_from_name(output: str) -> str:
-        suffix = Path(output).suffix.lower()
-        return {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix, "csv")
-
-    def _progress(self, *, estimate: bool) -> Callable[[int], None] | None:
-        """A progress callback drawing on stderr, or None when stderr is not a terminal."""
-        if not self._stderr_is_tty():
-            return None
-        total = 0
-        if estimate:
-            try:
-                total = pool_description().estimated_users
-            except errors.CognitoError:
-                total = 0
-        return progress_meter(self.stderr._out, total)
 
     # -- actions -------------------------------------------------------------------------------------------
     def act(

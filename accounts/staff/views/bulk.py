@@ -38,6 +38,7 @@ class Selected:
     sub: str
     user: CognitoUser | None = None
     problem: str = ""
+    noop: bool = False  # already as the action would leave them: nothing to do, counted apart
 
     @property
     def label(self) -> str:
@@ -71,6 +72,8 @@ def _read(subs: list[str], action: StaffAction) -> list[Selected]:
             raise failure
         if failure is not None:
             selection.append(Selected(sub, problem=_("no longer exists; skipped")))
+        elif action.is_noop(UserState(future.result())):
+            selection.append(Selected(sub, future.result(), _("nothing to do"), noop=True))
         elif not action.applies(UserState(future.result())):
             selection.append(Selected(sub, future.result(), _("does not apply to this user now; skipped")))
         else:
@@ -121,6 +124,7 @@ def bulk_action(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
         action=action,
         selection=selection,
         actionable=sum(1 for item in selection if not item.problem),
+        already=_already(action, selection),
         form=form,
         changelist_filters=request.POST.get("_changelist_filters", ""),
         back_url=back_url,
@@ -130,10 +134,19 @@ def bulk_action(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
     )
 
 
+def _already(action: StaffAction, selection: list[Selected]) -> str:
+    """The no-ops of a selection in words ("19 users were already enabled."); empty when there are none."""
+    count = sum(1 for item in selection if item.noop)
+    return str(action.already_text % {"count": count}) if count and action.already_text else ""
+
+
 def _run(request: HttpRequest, action: StaffAction, selection: list[Selected], form: BulkActionForm) -> None:
     actor = Actor.from_request(request)
     done: list[str] = []
+    already = _already(action, selection)
     for position, item in enumerate(selection):
+        if item.noop:
+            continue
         if item.problem:
             messages.warning(request, f"{item.label}: {item.problem}.")
             continue
@@ -164,3 +177,5 @@ def _run(request: HttpRequest, action: StaffAction, selection: list[Selected], f
             )
             % {"action": action.label, "count": len(done), "users": ", ".join(done)},
         )
+    if already:
+        messages.info(request, already)

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors
-from accounts.staff.registry import DELETE_PERMISSION, MANAGE_PERMISSION
+from accounts.staff.formats import STAFF_TIME_FORMAT
+from accounts.staff.registry import CHANGE_PERMISSION, DELETE_PERMISSION, MANAGE_PERMISSION
 from accounts.staff.reports import Report, unavailable
 
 RETRY_AFTER_SECONDS = 30
@@ -33,6 +34,8 @@ def page_context(request: HttpRequest, site: admin.AdminSite, title: str, **extr
         "list_url": list_url(site),
         "can_manage": request.user.has_perm(MANAGE_PERMISSION),
         "can_delete": request.user.has_perm(DELETE_PERMISSION),
+        "can_change": request.user.has_perm(CHANGE_PERMISSION),
+        "time_format": STAFF_TIME_FORMAT,
         **extra,
     }
 

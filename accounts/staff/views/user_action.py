@@ -1,13 +1,21 @@
-"""One action on one user: a confirmation page (GET) and the action itself (POST), keyed by sub."""
+"""One action on one user: a confirmation page (GET) and the action itself (POST), keyed by sub.
+
+A generated temporary password is shown once, on the POST's own answer (``no-store``, never in a message,
+the session or a log); a refreshed or revisited page cannot show it again.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors
+from accounts.cognito.types import CognitoUser
 from accounts.staff import registry, selectors
 from accounts.staff.forms import ActionForm
 from accounts.staff.outcomes import Outcome
@@ -16,6 +24,7 @@ from accounts.staff.reports import cognito_said, report
 from accounts.staff.service import ActionResult, attempt
 from accounts.staff.views.bulk import group_choices
 from accounts.staff.views.common import (
+    action_url,
     detail_url,
     list_url,
     not_found,
@@ -35,11 +44,45 @@ def _action(name: str) -> StaffAction:
 
 
 def _status(result: ActionResult) -> int:
+    if result.instead:
+        return 409
     if result.refusal:
         return 403
     if isinstance(result.error, errors.CognitoUnavailable):
         return 503
     return 400
+
+
+def _parameter_label(spec: StaffAction, user: CognitoUser, value: str) -> str:
+    """The parameter as staff know it: a device by its name, never a secret."""
+    if not value or spec.parameter_is_secret:
+        return ""
+    if spec.parameter == "device_key":
+        return selectors.device_label(user.username, value)
+    return value
+
+
+def _instead(
+    request: HttpRequest, site: admin.AdminSite, spec: StaffAction, user: CognitoUser
+) -> dict | None:
+    """The action that fits this user instead of ``spec`` (its label, URL and why), or None."""
+    other = spec.alternative(UserState(user))
+    if not other:
+        return None
+    alternative = registry.get(other)
+    return {
+        "text": spec.instead_text % {"username": selectors.staff_label(user)},
+        "label": alternative.label,
+        "url": action_url(site, user.sub, other) if request.user.has_perm(alternative.permission) else "",
+    }
+
+
+def _form_error(form: ActionForm, result: ActionResult) -> bool:
+    """Cognito's refusal of a typed password as a field error (the form is shown again); True if it was."""
+    if form.typed_password and isinstance(result.error, errors.InvalidPassword):
+        form.add_error("password1", str(result.error.user_message))
+        return True
+    return False
 
 
 def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.AdminSite) -> HttpResponse:
@@ -64,12 +107,20 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
 
     label = selectors.staff_label(user)
     groups = group_choices(request) if spec.parameter == "group" and spec.name == "add_to_group" else []
+    # A typed password must not resemble the user's own names.
+    names = {
+        "username": user.username,
+        "email": user.email,
+        "preferred_username": user.attributes.get("preferred_username", ""),
+    }
+    form_options: dict[str, Any] = {"action": spec, "name": label, "groups": groups, "names": names}
+    instead = _instead(request, site, spec, user)
     if request.method == "POST":
-        form = ActionForm(request.POST, action=spec, name=label, groups=groups)
+        form = ActionForm(request.POST, **form_options)
     else:
         initial = {spec.parameter: request.GET.get(spec.parameter, "")} if spec.parameter else {}
-        form = ActionForm(initial=initial, action=spec, name=label, groups=groups)
-        if not spec.applies(UserState(user)):
+        form = ActionForm(initial=initial, **form_options)
+        if not spec.applies(UserState(user)) and instead is None:
             messages.warning(
                 request,
                 _(
@@ -84,31 +135,33 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
                 },
             )
 
-    status = 200
+    parameter = ""
+    if spec.parameter:
+        parameter = (
+            form.data.get(spec.parameter) if form.is_bound else form.initial.get(spec.parameter)
+        ) or ""
+    parameter_label = _parameter_label(spec, user, parameter)
+    status = 200 if instead is None else 409
     if form.is_bound and form.is_valid():
+        generated = spec.generates() if spec.generates else ""
+        params = {**form.parameters(), **({spec.parameter: generated} if generated else {})}
         result = attempt(
-            spec.name,
-            user,
-            actor=Actor.from_request(request),
-            reason=form.cleaned_data["reason"],
-            **form.parameters(),
+            spec.name, user, actor=Actor.from_request(request), reason=form.cleaned_data["reason"], **params
         )
         if isinstance(result.error, errors.UserNotFound):
             return not_found(request, site, label)
-        say(request, report(result, spec, label))
+        if generated and result.outcome is Outcome.DONE:
+            return _show_once(request, site, spec, user, label, generated, report(result, spec, label))
+        if not _form_error(form, result) and not result.instead:
+            say(request, report(result, spec, label, parameter=parameter_label))
         if result.outcome is not Outcome.FAILED:
             if spec.name == "delete" and result.outcome is Outcome.DONE:
                 return HttpResponseRedirect(list_url(site))
             return HttpResponseRedirect(detail_url(site, sub))
         status = _status(result)
     elif form.is_bound:
-        status = 400
+        status = 400 if instead is None else 409
 
-    parameter = ""
-    if spec.parameter:
-        parameter = (
-            form.data.get(spec.parameter) if form.is_bound else form.initial.get(spec.parameter)
-        ) or ""
     context = page_context(
         request,
         site,
@@ -116,9 +169,39 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
         username=label,
         action=spec,
         form=form,
-        confirmation=spec.confirmation % {"username": label, "parameter": parameter or _("(choose below)")},
+        confirmation=spec.confirmation
+        % {"username": label, "parameter": parameter_label or _("(choose below)")},
         detail_url=detail_url(site, sub),
         danger=spec.danger,
+        instead=instead,
     )
     response = TemplateResponse(request, "admin/cognito/action_confirmation.html", context, status=status)
+    if form.typed_password:
+        add_never_cache_headers(response)
     return with_retry(response) if status == 503 else response
+
+
+def _show_once(
+    request: HttpRequest,
+    site: admin.AdminSite,
+    spec: StaffAction,
+    user: CognitoUser,
+    label: str,
+    password: str,
+    said: Any,
+) -> HttpResponse:
+    """The generated password, on this answer only: no-store, not a redirect, not in the session."""
+    context = page_context(
+        request,
+        site,
+        spec.label,
+        username=label,
+        action=spec,
+        detail_url=detail_url(site, user.sub),
+        done=said.text,
+        password=password,
+    )
+    response = TemplateResponse(request, "admin/cognito/password_shown.html", context)
+    add_never_cache_headers(response)
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.cognito import errors
+from accounts.cognito.types import CognitoUser
 from accounts.models import AuditEvent
-from accounts.staff import registry, selectors
+from accounts.staff import history, registry, selectors
 from accounts.staff.changelist import status_badge
-from accounts.staff.registry import VIEW_PERMISSION, Actor, UserState
+from accounts.staff.registry import CHANGE_PERMISSION, VIEW_PERMISSION, Actor, UserState
 from accounts.staff.reports import cognito_said
 from accounts.staff.views.common import (
     action_url,
@@ -73,15 +75,61 @@ def _attribute_rows(attributes: dict[str, str]) -> list[dict[str, str]]:
     return rows
 
 
+def _invitation(request: HttpRequest, site: admin.AdminSite, user: CognitoUser) -> dict[str, str] | None:
+    """For an invited user who never signed in: say so, with the way to send a new invitation."""
+    if user.status != "FORCE_CHANGE_PASSWORD":
+        return None
+    resend = registry.get("resend_invitation")
+    return {
+        "label": str(resend.label),
+        "url": action_url(site, user.sub, resend.name) if request.user.has_perm(resend.permission) else "",
+    }
+
+
 def _may_change_membership(request: HttpRequest, sub: str, group: str) -> bool:
     return roles.membership_refusal(request.user, target_sub=sub, group=group) is None
 
 
+def _events_future(username: str | None, token: str | None) -> Future[history.EventsPage] | None:
+    return selectors.pool().submit(history.events_page, username, token) if username else None
+
+
+def _sign_in_events(
+    site: admin.AdminSite, sub: str, page: history.EventsPage, token_value: str
+) -> dict[str, Any]:
+    """The template's view of one events page: rows, the older/newest links, and what to say instead."""
+    base = detail_url(site, sub)
+    return {
+        "rows": [
+            {
+                "event": event,
+                "challenges": ", ".join(f"{name}: {result}" for name, result in event.challenges),
+                "place": ", ".join(filter(None, (event.context.get("City"), event.context.get("Country")))),
+            }
+            for event in page.events
+        ],
+        "not_enabled": page.not_enabled,
+        "problem": page.problem,
+        "older_url": base
+        + "?"
+        + encode(events_from=history.sign_token(sub, page.next_token))
+        + "#sign-in-events"
+        if page.next_token
+        else "",
+        "newest_url": base + "#sign-in-events" if token_value else "",
+    }
+
+
 def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> HttpResponse:
-    """Everything about one user: AdminGetUser, AdminListGroupsForUser, AdminListDevices at once."""
+    """Everything about one user: AdminGetUser, AdminListGroupsForUser, AdminListDevices and
+    AdminListUserAuthEvents at once (the events only when the username is known; else right after)."""
     require(request, VIEW_PERMISSION)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
+    token_value = request.GET.get("events_from", "")
+    token = history.read_token(sub, token_value) if token_value else None
+    known = selectors.known_username(sub)
+    events_future = _events_future(known, token)
     try:
         detail = selectors.user_detail(sub)
     except errors.UserNotFound:
@@ -98,6 +146,9 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
         )
 
     user = detail.user
+    if events_future is None or known != user.username:
+        events_future = _events_future(user.username, token)
+    sign_ins = events_future.result() if events_future else history.EventsPage()
     state = UserState(user, tuple(detail.devices) if not detail.devices_error else None)
     label = selectors.staff_label(user)
     has_perm = request.user.has_perm
@@ -123,9 +174,17 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
         cognito_user=user,
         badge=status_badge(user.status),
         attributes=_attribute_rows(user.attributes),
+        invitation=_invitation(request, site, user),
+        edit_url=reverse("admin:cognito_user_change", kwargs={"sub": sub}, current_app=site.name)
+        if request.user.has_perm(CHANGE_PERMISSION)
+        else "",
+        sign_in_events=_sign_in_events(site, sub, sign_ins, token_value),
         groups=[
             {
                 "group": group,
+                "url": reverse(
+                    "admin:cognito_group_detail", kwargs={"name": group.name}, current_app=site.name
+                ),
                 "actions": [
                     {"label": _("Remove"), "url": action_url(site, sub, action.name, group=group.name)}
                     for action in group_actions

@@ -8,9 +8,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.cognito import errors
-from accounts.staff import registry, selectors
+from accounts.cognito import errors, pool_description
+from accounts.staff import columns, registry, selectors
 from accounts.staff.changelist import UserChangeList, query_string
+from accounts.staff.merged import MERGED_ATTRIBUTE
 from accounts.staff.query import DEFAULT_PAGE_SIZE
 from accounts.staff.registry import VIEW_PERMISSION
 from accounts.staff.views.bulk import bulk_action
@@ -23,6 +24,14 @@ def cognito_index(request: HttpRequest, *, site: admin.AdminSite) -> HttpRespons
     return HttpResponseRedirect(list_url(site))
 
 
+def _case_sensitive() -> bool | None:
+    """Whether usernames are case-sensitive in this pool (None: unknown right now), for the search help."""
+    try:
+        return pool_description().case_sensitive
+    except errors.CognitoError:
+        return None
+
+
 def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
     """GET: one page of users (one ListUsers call). POST: a bulk action on the selected users."""
     require(request, VIEW_PERMISSION)
@@ -33,6 +42,8 @@ def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
 
     changelist = UserChangeList(request, site)
     changelist.get_results()
+    optional = columns.chosen(request)
+    rows = changelist.rows(optional)
     for level, text in changelist.notices:
         messages.add_message(request, level, text)
     if changelist.unavailable is not None:
@@ -47,7 +58,11 @@ def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
         request,
         site,
         _("Cognito users"),
-        rows=changelist.rows(),
+        rows=rows,
+        optional_columns=[(name, columns.OPTIONAL_COLUMNS[name]) for name in optional],
+        column_choices=[(name, label, name in optional) for name, label in columns.OPTIONAL_COLUMNS.items()],
+        search_attr=query.attr if query.applied == "search" else MERGED_ATTRIBUTE,
+        username_case_sensitive=_case_sensitive(),
         query=query,
         form=changelist.form,
         failed=changelist.failed,

@@ -15,6 +15,7 @@ PERMISSIONS = {
     "view": ["view_cognito_users"],
     "manage": ["view_cognito_users", "manage_cognito_users"],
     "delete": ["view_cognito_users", "manage_cognito_users", "delete_cognito_users"],
+    "change": ["view_cognito_users", "manage_cognito_users", "delete_cognito_users", "change_cognito_users"],
 }
 
 
@@ -41,10 +42,27 @@ def client_for(user) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty Django cache: pools restored from a snapshot share their ids, so a
+    cached answer about "the" pool (its groups, no sign-in events) must not outlive its test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def staff_client(db) -> Client:
     """Signed in as a staff member who may view, act on and delete Cognito users."""
     return client_for(make_staff("staff-admin", "delete"))
+
+
+@pytest.fixture
+def admin_client(db) -> Client:
+    """Signed in as a staff member who may also edit users and set passwords (change_cognito_users)."""
+    return client_for(make_staff("staff-root", "change"))
 
 
 @pytest.fixture

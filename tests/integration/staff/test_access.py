@@ -20,8 +20,14 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
 
-# (url, method, permission level needed: view | manage | delete); SUB stands for the target's sub.
+# (url, method, permission level needed: view | manage | delete | change); SUB stands for the target's sub.
 SUB = "{sub}"
+LEVEL_OF = {
+    registry.VIEW_PERMISSION: "view",
+    registry.MANAGE_PERMISSION: "manage",
+    registry.DELETE_PERMISSION: "delete",
+    registry.CHANGE_PERMISSION: "change",
+}
 ROUTES: list[tuple[str, str, str]] = [
     ("/admin/cognito/", "get", "view"),
     ("/admin/cognito/users/", "get", "view"),
@@ -31,12 +37,23 @@ ROUTES: list[tuple[str, str, str]] = [
     ("/admin/cognito/users/export.csv", "get", "view"),
     ("/admin/cognito/invite/", "get", "manage"),
     ("/admin/cognito/invite/", "post", "manage"),
+    (f"/admin/cognito/users/{SUB}/change/", "get", "change"),
+    (f"/admin/cognito/users/{SUB}/change/", "post", "change"),
+    ("/admin/cognito/groups/", "get", "view"),
+    ("/admin/cognito/groups/portal-staff/", "get", "view"),
+    ("/admin/cognito/groups/add/", "get", "manage"),
+    ("/admin/cognito/groups/add/", "post", "manage"),
+    ("/admin/cognito/groups/portal-staff/change/", "get", "manage"),
+    ("/admin/cognito/groups/portal-staff/change/", "post", "manage"),
+    ("/admin/cognito/groups/portal-staff/delete/", "get", "delete"),
+    ("/admin/cognito/groups/portal-staff/delete/", "post", "delete"),
 ] + [
-    (f"/admin/cognito/users/{SUB}/actions/{name}/", method, "delete" if name == "delete" else "manage")
+    (f"/admin/cognito/users/{SUB}/actions/{name}/", method, LEVEL_OF[ACTIONS[name].permission])
     for name in USER_ACTIONS
     for method in ("get", "post")
 ]
-LEVELS = ["view", "manage", "delete"]
+# Each level holds the permissions of the ones before it (tests/integration/staff/conftest.PERMISSIONS).
+LEVELS = ["view", "manage", "delete", "change"]
 
 
 def test_the_table_covers_every_staff_url():
@@ -53,6 +70,12 @@ def test_the_table_covers_every_staff_url():
         "cognito_user_action",
         "cognito_user_detail",
         "cognito_user_lookup",
+        "cognito_user_change",
+        "cognito_group_list",
+        "cognito_group_add",
+        "cognito_group_detail",
+        "cognito_group_change",
+        "cognito_group_delete",
     }
     assert {url.split("/actions/")[1].strip("/") for url, _, _ in ROUTES if "/actions/" in url} == set(
         USER_ACTIONS
@@ -82,12 +105,14 @@ def test_anonymous_is_sent_to_the_cognito_sign_in(cognito, cognito_calls):
 
 def test_signed_in_user_who_is_not_staff_gets_403(cognito, cognito_calls):
     client = client_for(make_staff("plain", "delete", is_staff=False))  # permissions without staff status
+    cognito_calls.clear()  # signing in may ask Cognito (rate-limit bookkeeping); the refusals must not
     assert [answer for answer in refusals(client) if answer[2] != 403] == []
     assert cognito_calls.total == 0
 
 
 def test_staff_without_the_permission_gets_403(cognito, cognito_calls):
     client = client_for(make_staff("staff", None))
+    cognito_calls.clear()  # signing in may ask Cognito (rate-limit bookkeeping); the refusals must not
     assert [answer for answer in refusals(client) if answer[2] != 403] == []
     assert cognito_calls.total == 0
 

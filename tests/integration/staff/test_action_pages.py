@@ -94,14 +94,18 @@ def test_delete_requires_typing_the_username(cognito, staff_client):
 
 def test_forget_device_from_the_detail_link(cognito, staff_client):
     cognito.create_user("alice")
-    key = remember_device(cognito, "alice")
+    key = remember_device(cognito, "alice", name="Work laptop")
     body = staff_client.get(detail_url(cognito, "alice")).content.decode()
     link = action_url(cognito, "alice", "forget_device") + f"?device_key={key.replace(':', '%3A')}"
     assert link in body
     confirmation = staff_client.get(link).content.decode()
-    assert f"Forget the device {key} of alice?" in confirmation
+    assert "Forget the device “Work laptop” of alice?" in confirmation  # named, not keyed (issue #14)
+    assert key not in confirmation.split('id="confirmation"')[1].split("</p>")[0]
     response = staff_client.post(action_url(cognito, "alice", "forget_device"), {"device_key": key})
     assert response.status_code == 302
+    assert "The device “Work laptop” of alice is forgotten." in [
+        str(m) for m in get_messages(response.wsgi_request)
+    ]
     assert get_idp().admin_list_devices("alice").items == []
     assert AuditEvent.objects.get().detail == f"device_key={key}"
 

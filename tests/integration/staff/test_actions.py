@@ -60,9 +60,14 @@ def test_every_action_has_a_handler_and_metadata():
         "resend_invitation",
         "delete",
         "invite",
+        "set_temporary_password",
+        "set_password",
+        "set_attributes",
     }
     assert ACTIONS["delete"].permission == "accounts.delete_cognito_users"
-    assert {spec.permission for name, spec in ACTIONS.items() if name != "delete"} == {
+    credentials = {"set_temporary_password", "set_password", "set_attributes"}
+    assert {ACTIONS[name].permission for name in credentials} == {"accounts.change_cognito_users"}
+    assert {spec.permission for name, spec in ACTIONS.items() if name not in {"delete", *credentials}} == {
         "accounts.manage_cognito_users"
     }
     assert ACTIONS["forget_device"].parameter == "device_key"

@@ -63,3 +63,33 @@ def test_targets_link_to_the_cognito_user_and_reasons_are_escaped(cognito, event
 
 def test_staff_without_view_permission_cannot_read_the_log(events):
     assert client_for(make_staff("bare", None)).get(AUDIT).status_code == 403
+
+
+def test_the_detail_shows_the_actor_once_with_the_time_zone_and_no_history_button(events, staff_client):
+    event = events.get(action="disable")
+    body = staff_client.get(f"{AUDIT}{event.pk}/change/").content.decode()
+    assert body.count("<label>Actor:</label>") == 1  # was twice: the account and its label
+    assert "/history/" not in body and "historylink" not in body
+    assert f"{event.created_at:%Y-%m-%d %H:%M} UTC" in body
+    listing = staff_client.get(AUDIT).content.decode()
+    assert f"{event.created_at:%Y-%m-%d %H:%M} UTC" in listing
+
+
+def test_the_admin_index_lists_the_staff_members_own_recent_audited_actions(cognito):
+    from accounts.staff.service import attempt
+
+    cognito.create_user("carol")
+    me = make_staff("me", "manage")
+    other = make_staff("other", "manage")
+    attempt("disable", "carol", actor=Actor(user=me, label="me"))
+    attempt("enable", "carol", actor=Actor(user=other, label="other"))
+    body = client_for(me).get("/admin/").content.decode()
+    recent = body.split('id="recent-actions-module"', 1)[1]
+    assert "disable: carol" in recent and "enable: carol" not in recent
+    assert "None available" not in recent
+
+
+def test_group_actions_link_to_the_group(cognito, staff_client):
+    staff_client.post("/admin/cognito/groups/add/", {"name": "editors"})
+    body = staff_client.get(AUDIT).content.decode()
+    assert 'href="/admin/cognito/groups/editors/">group editors</a>' in body

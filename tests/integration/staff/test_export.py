@@ -19,7 +19,7 @@ EXPORT = "/admin/cognito/users/export.csv"
 
 
 def rows_of(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # a BOM first (issue #14)
     return list(csv.reader(io.StringIO(text, newline="")))
 
 

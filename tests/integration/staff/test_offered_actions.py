@@ -56,9 +56,13 @@ def test_bulk_skips_users_the_action_does_not_apply_to(cognito, staff_client):
     data = {"action": "enable", "_selected_action": [sub_of(cognito, "alice"), sub_of(cognito, "bob")]}
     page = staff_client.post("/admin/cognito/users/", data).content.decode()
     assert "Run “Enable” on the selected user?" in page
-    assert "bob <span" in page and "does not apply" in page
+    # Issue #14: a user already enabled is a no-op, counted apart rather than an error.
+    assert "bob <span" in page and "nothing to do" in page and "1 user was already enabled." in page
     response = staff_client.post("/admin/cognito/users/", {**data, "post": "yes"}, follow=True)
-    assert "done for 1 user (alice)" in " ".join(str(m) for m in get_messages(response.wsgi_request))
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("done for 1 user (alice)" in text for text in said)
+    assert "1 user was already enabled." in said
+    assert not any("bob:" in text for text in said)  # no warning per no-op
     assert [(e.action, e.target_username) for e in AuditEvent.objects.all()] == [("enable", "alice")]
     assert get_idp().admin_get_user("alice").enabled
 
@@ -74,5 +78,5 @@ def test_bulk_of_users_it_fits_none_of_offers_nothing_to_confirm(cognito, staff_
     cognito.create_user("bob")
     data = {"action": "enable", "_selected_action": [sub_of(cognito, "bob")]}
     page = staff_client.post("/admin/cognito/users/", data).content.decode()
-    assert "applies to none of the selected users now" in page
+    assert "1 user was already enabled. Nothing will be changed." in page
     assert "Yes, I\u2019m sure" not in page

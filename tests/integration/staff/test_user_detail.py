@@ -37,16 +37,22 @@ def test_detail_shows_account_attributes_groups_devices_and_mfa(cognito, staff_c
     assert "Reset MFA" in body and "Disable" in body and "Delete" in body
 
 
-def test_detail_makes_exactly_three_calls(cognito, cognito_calls, staff_client):
+def test_detail_makes_exactly_four_calls(cognito, cognito_calls, staff_client):
     cognito.create_user("alice")
     staff_client.get("/admin/cognito/users/")  # staff reach the page from the list (or a lookup)
     cognito_calls.clear()
     staff_client.get(detail_url(cognito, "alice"))
-    assert dict(cognito_calls) == {"AdminGetUser": 1, "AdminListGroupsForUser": 1, "AdminListDevices": 1}
+    # Issue #14 adds the sign-in events (AdminListUserAuthEvents), issued with the other three.
+    assert dict(cognito_calls) == {
+        "AdminGetUser": 1,
+        "AdminListGroupsForUser": 1,
+        "AdminListDevices": 1,
+        "AdminListUserAuthEvents": 1,
+    }
 
 
-def test_the_three_calls_run_concurrently(cognito, staff_client):
-    """With each call held up by the server, all three are in flight at the same time."""
+def test_the_four_calls_run_concurrently(cognito, staff_client):
+    """With each call held up by the server, all four are in flight at the same time."""
     from accounts.cognito.client import get_client
 
     cognito.create_user("alice")
@@ -66,10 +72,20 @@ def test_the_three_calls_run_concurrently(cognito, staff_client):
     events = get_client(retry=True).meta.events
     events.register("before-call.cognito-idp", before)
     events.register("after-call.cognito-idp", after)
-    for operation in ("AdminGetUser", "AdminListGroupsForUser", "AdminListDevices"):
+    get_client(retry=False).meta.events.register("before-call.cognito-idp", before)
+    get_client(retry=False).meta.events.register("after-call.cognito-idp", after)
+    for operation in (
+        "AdminGetUser",
+        "AdminListGroupsForUser",
+        "AdminListDevices",
+        "AdminListUserAuthEvents",
+    ):
         inject_fault(cognito, operation=operation, delay=0.3, count=1)
     assert staff_client.get(url).status_code == 200
-    assert state["most"] == 3
+    assert state["most"] == 4  # the sign-in events too (issue #14)
+    for client in (get_client(retry=True), get_client(retry=False)):
+        client.meta.events.unregister("before-call.cognito-idp", before)
+        client.meta.events.unregister("after-call.cognito-idp", after)
 
 
 def test_detail_is_never_cached(cognito, staff_client):

@@ -44,7 +44,11 @@ def test_list_shows_the_columns_and_links_each_row(cognito, cognito_calls, staff
     assert 'cognito-badge off">Disabled' in body
     for column in ("Username", "Email", "Status", "Enabled", "Created", "Modified"):
         assert f"<span>{column}</span>" in body
-    assert "(about 2 users in the pool)" in body
+    # Issue #14: labelled as Cognito's estimate, with its age.
+    label = (
+        r"Cognito\u2019s estimate: about 2 users in the pool \(as of [0-9-]+ [0-9:]+ UTC, 0\xa0minutes ago\)"
+    )
+    assert re.search(label, body)
     assert '<div class="breadcrumbs">' in body  # the admin's chrome
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.cognito.types import CognitoUser, Device
 from accounts.staff import registry
-from accounts.staff.registry import DELETE_PERMISSION, MANAGE_PERMISSION, Danger, UserState
+from accounts.staff.registry import CHANGE_PERMISSION, DELETE_PERMISSION, MANAGE_PERMISSION, Danger, UserState
 
 
 def user(status: str = "CONFIRMED", *, enabled: bool = True, mfa: tuple[str, ...] = ()) -> CognitoUser:
@@ -32,10 +32,10 @@ def everything(permission: str) -> bool:
 
 def test_every_action_is_declared_once_with_what_the_pages_and_command_need():
     actions = registry.all_actions()
-    assert len({a.name for a in actions}) == len(actions) == 13
+    assert len({a.name for a in actions}) == len(actions) == 16
     for action in actions:
         assert action.label and action.confirmation and action.success and action.summary
-        assert action.permission in {MANAGE_PERMISSION, DELETE_PERMISSION}
+        assert action.permission in {MANAGE_PERMISSION, DELETE_PERMISSION, CHANGE_PERMISSION}
         assert "%(username)s" in str(action.confirmation)
     assert registry.get("delete").danger is Danger.DANGER
     assert {a.name for a in actions if a.locks_out} == {
@@ -44,7 +44,16 @@ def test_every_action_is_declared_once_with_what_the_pages_and_command_need():
         "sign_out",
         "reset_mfa",
         "delete",
+        "set_temporary_password",
+        "set_password",
     }
+    assert {a.name for a in actions if a.permission == CHANGE_PERMISSION} == {
+        "set_temporary_password",
+        "set_password",
+        "set_attributes",
+    }
+    assert [a.name for a in actions if a.own_page] == ["set_attributes"]
+    assert {a.name for a in actions if a.parameter_is_secret} == {"set_temporary_password", "set_password"}
     assert {a.name for a in actions if a.sends_message} == {"reset_password", "resend_invitation", "invite"}
     with pytest.raises(KeyError):
         registry.get("explode")
@@ -114,3 +123,25 @@ def test_a_name_cannot_be_declared_twice():
 
     with pytest.raises(ImproperlyConfigured):
         registry.staff_action(name="disable")(lambda context: None)
+
+
+def test_delete_is_the_last_button_and_the_invitation_stands_in_for_a_reset():
+    buttons = names(registry.offered(UserState(user()), everything))
+    assert buttons[-1] == "delete"
+    reset = registry.get("reset_password")
+    assert reset.alternative(UserState(user("FORCE_CHANGE_PASSWORD"))) == "resend_invitation"
+    assert reset.alternative(UserState(user())) is None
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "noop"),
+    [
+        ("enable", UserState(user()), True),
+        ("enable", UserState(user(enabled=False)), False),
+        ("disable", UserState(user(enabled=False)), True),
+        ("disable", UserState(user()), False),
+        ("sign_out", UserState(user()), False),
+    ],
+)
+def test_bulk_no_ops_are_declared(action, state, noop):
+    assert registry.get(action).is_noop(state) is noop

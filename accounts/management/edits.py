@@ -1,0 +1,162 @@
+"""``cognito_users set-attributes`` and ``set-password``: the staff change form and credentials in a terminal.
+
+Both go through the staff action registry (``service.attempt``), so they are refused, audited and reported
+exactly as on the pages. Passwords never come from the command line (it ends up in shell histories and
+process lists): a permanent one is typed twice at a prompt or read from standard input
+(``--password-stdin``); a temporary one is generated and printed once, on standard output only.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from accounts.cognito import errors, pool_description
+from accounts.forms import current_policy, password_problems
+from accounts.management.cli import confirm, operator_label, printable, user_not_found
+from accounts.staff import attributes, registry, selectors
+from accounts.staff.outcomes import Outcome
+from accounts.staff.registry import Actor
+from accounts.staff.reports import report
+from accounts.staff.service import ActionResult, attempt
+
+
+def add_arguments(sub: Any) -> None:
+    """The ``set-attributes`` and ``set-password`` subcommands."""
+    edit = sub.add_parser(
+        "set-attributes",
+        help=str(registry.get("set_attributes").summary),
+        description="Set user attributes (NAME=VALUE), or clear optional ones (NAME=). A changed email or "
+        "phone number is sent for verification (Cognito mails the user a code) unless --mark-verified. "
+        "Asks for confirmation unless --yes; every attempt goes to the audit log (attribute names only).",
+    )
+    edit.add_argument("username", metavar="USER", help="Username, sign-in alias or sub.")
+    edit.add_argument("assignments", nargs="+", metavar="NAME=VALUE")
+    edit.add_argument("--mark-verified", action="store_true", help="Mark a changed email or phone verified.")
+    edit.add_argument("--reason", default="", help="Why (stored in the audit log).")
+    edit.add_argument("--yes", "-y", action="store_true", help="Do not ask for confirmation.")
+    edit.set_defaults(edit="attributes")
+
+    password = sub.add_parser(
+        "set-password",
+        help=str(registry.get("set_password").summary),
+        description="Set a user's password (AdminSetUserPassword). Permanent by default: typed twice at a "
+        "prompt, or read from standard input with --password-stdin; needs --reason. With --temporary a "
+        "password is generated to the pool's policy and printed once; the user must choose a new one at "
+        "their next sign-in.",
+    )
+    password.add_argument("username", metavar="USER", help="Username, sign-in alias or sub.")
+    password.add_argument("--temporary", action="store_true", help="Generate a temporary password instead.")
+    password.add_argument("--password-stdin", action="store_true", help="Read the password from stdin.")
+    password.add_argument(
+        "--reason", default="", help="Why (stored in the audit log; needed when permanent)."
+    )
+    password.add_argument("--yes", "-y", action="store_true", help="Do not ask for confirmation.")
+    password.set_defaults(edit="password")
+
+
+def _user(name: str) -> Any:
+    try:
+        return selectors.find_user(name)
+    except errors.UserNotFound:
+        raise user_not_found(name) from None
+
+
+def _finish(result: ActionResult, name: str, action: str, write: Callable[[str], None]) -> None:
+    """Print the outcome; a failure, a refusal or an unknown outcome ends as a CommandError (status 1)."""
+    spec = registry.get(action)
+    said = report(result, spec, printable(name))
+    if result.outcome is Outcome.DONE:
+        write(said.text)
+        return
+    raise CommandError(printable(said.text))
+
+
+def set_attributes(options: dict[str, Any], stderr: TextIO, write: Callable[[str], None]) -> None:
+    """``set-attributes USER NAME=VALUE…``: the change form's plan, confirmed, then ``set_attributes``."""
+    wanted: dict[str, str] = {}
+    for assignment in options["assignments"]:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(
+                _("Give attributes as NAME=VALUE (NAME= clears one), not %(value)s.")
+                % {"value": printable(repr(assignment))}
+            )
+        wanted[name.strip()] = value
+    known = {a.name for a in attributes.editable(pool_description())} | set(
+        attributes.VERIFIED_FLAGS.values()
+    )
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        raise CommandError(
+            _("This pool has no editable attribute %(names)s.") % {"names": printable(", ".join(unknown))}
+        )
+    user = _user(options["username"])
+    label = selectors.staff_label(user)
+    verified = {
+        flag: wanted.pop(flag) == "true" for flag in attributes.VERIFIED_FLAGS.values() if flag in wanted
+    }
+    choice = attributes.MARK_VERIFIED if options["mark_verified"] else attributes.SEND_CODE
+    plan = attributes.plan(
+        user, wanted, verified=verified, verification={name: choice for name in attributes.VERIFIED_FLAGS}
+    )
+    if plan.empty:
+        write(_("Nothing to change for %(username)s.") % {"username": printable(label)})
+        return
+    confirm(
+        _("Change %(username)s (%(what)s)?") % {"username": printable(label), "what": plan.describe()},
+        assume_yes=options["yes"],
+        hint=_("Add --yes to set-attributes from a script."),
+        stderr=stderr,
+    )
+    actor = Actor.operator(operator_label())
+    result = attempt("set_attributes", user, actor=actor, reason=options["reason"], attributes=plan.encode())
+    _finish(result, label, "set_attributes", write)
+
+
+def _typed_password(options: dict[str, Any], stdin: TextIO) -> str:
+    if options["password_stdin"]:
+        password = stdin.readline().rstrip("\r\n")
+    else:
+        if not (stdin and stdin.isatty()):
+            raise CommandError(
+                _("No terminal to ask for the password on: use --password-stdin, or --temporary.")
+            )
+        password = getpass.getpass(_("New password: "))
+        if getpass.getpass(_("New password (again): ")) != password:
+            raise CommandError(_("The two passwords do not match. Nothing was changed."))
+    problems = password_problems(current_policy(), password) if password else [_("The password is empty.")]
+    if password != password.strip():
+        problems.append(_("A password cannot start or end with a space."))
+    if problems:
+        raise CommandError(" ".join(str(p) for p in problems) + " " + _("Nothing was changed."))
+    return password
+
+
+def set_password(options: dict[str, Any], stderr: TextIO, write: Callable[[str], None]) -> None:
+    """``set-password USER [--temporary]``: AdminSetUserPassword through the registry's credential actions."""
+    temporary = options["temporary"]
+    action = registry.get("set_temporary_password" if temporary else "set_password")
+    if not temporary and not options["reason"].strip():
+        raise CommandError(_("A permanent password needs --reason (it is kept in the audit log)."))
+    if temporary and options["password_stdin"]:
+        raise CommandError(_("--temporary generates the password: leave out --password-stdin."))
+    user = _user(options["username"])
+    label = printable(selectors.staff_label(user))
+    password = action.generates() if action.generates else _typed_password(options, sys.stdin)
+    confirm(
+        str(action.confirmation % {"username": label, "parameter": ""}),
+        assume_yes=options["yes"],
+        hint=_("Add --yes to set-password from a script."),
+        stderr=stderr,
+    )
+    actor = Actor.operator(operator_label())
+    result = attempt(action.name, user, actor=actor, reason=options["reason"], password=password)
+    _finish(result, label, action.name, write)
+    if temporary:
+        write(_("Temporary password (shown once, not stored): %(password)s") % {"password": password})

@@ -1,0 +1,234 @@
+"""Every staff page in a real browser at 1280, 390 and 360 px (and the user list at 1440): no page scrolls
+sideways, axe-core finds no serious or critical violation, the Content-Security-Policy refuses nothing, and
+the user list's last column is visible without scrolling. Screenshots go to tests/e2e/screenshots/staff-*.
+
+axe-core is the pinned npm package in tests/e2e (``npm ci`` there); it is injected with Playwright's
+``page.evaluate`` (DevTools protocol), so the pages' CSP stays strict. Self-contained: the staff member's
+session is made with Django's test client and handed to the browser as its cookie.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+HERE = Path(__file__).parent
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = HERE / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTHS = {
+    "desktop": (1280, 900),
+    "phone": (390, 844),
+    "small-phone": (360, 740),
+}  # issue #13: no overflow at 360
+BLOCKING = {"serious", "critical"}
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM),
+        reason=f"browser test skipped: no Chromium at {CHROMIUM} (apt-get install chromium)",
+    ),
+    pytest.mark.skipif(
+        not AXE.exists(), reason="browser test skipped: run `npm ci` in tests/e2e for axe-core"
+    ),
+]
+
+
+@pytest.fixture
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="browser test skipped: playwright not installed"
+    )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def staff_cookie(transactional_db, live_server):
+    """A superuser staff member with every staff permission, signed in: (cookie name, value)."""
+    from django.conf import settings
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from accounts.models import User
+
+    user = User.objects.create_user(
+        username="stella", is_staff=True, is_superuser=True, email="stella@example.com"
+    )
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="accounts"))
+    client = Client()
+    client.force_login(user)
+    return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def open_page(browser, live_server, cookie, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": cookie[0], "value": cookie[1], "domain": host, "path": "/"}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and page.csp_violations.append(message.text)
+        ),
+    )
+    return context, page
+
+
+def check(page, name: str) -> list[str]:
+    """Problems on the page as it is now: sideways scrolling, serious/critical axe violations, CSP refusals.
+    Saves a full-page screenshot."""
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(SCREENSHOTS / f"staff-{name}-{width}.png"), full_page=True)
+    problems = []
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                 .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+                 .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
+        )
+        problems.append(f"{name} @{width}: {overflow}px sideways overflow ({wide})")
+    page.evaluate(AXE.read_text())
+    # preload: false keeps axe from copying the stylesheets into inline <style> elements (only its CSSOM
+    # rules, css-orientation-lock and the like, need them), which the strict CSP would refuse.
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations'], preload: false})")
+    assert result["passes"], "axe ran no checks"  # it did run
+    for violation in result["violations"]:
+        if violation["impact"] in BLOCKING:
+            targets = [node["target"] for node in violation["nodes"][:3]]
+            problems.append(f"{name} @{width}: axe {violation['id']} ({violation['impact']}): {targets}")
+    problems += [f"{name} @{width}: CSP: {text}" for text in page.csp_violations]
+    page.csp_violations.clear()
+    return problems
+
+
+@pytest.fixture
+def population(cognito, staff_cookie):
+    """A pool worth looking at: 55 users (some with long names), a group with members, an invited user, a
+    user with a device, sign-in events and audit history."""
+    from accounts.cognito import get_idp
+    from accounts.staff.registry import Actor
+    from accounts.staff.service import attempt
+    from tests.integration.staff.conftest import create_users, remember_device
+
+    get_idp().create_group("editors", description="People who edit the handbook", precedence=3)
+    create_users(cognito, 50, prefix="reader-with-a-rather-long-username-")
+    cognito.create_user(
+        "ann",
+        email="ann.longname-for-the-layout@example-company-with-a-long-domain.com",
+        attributes={"given_name": "Ann", "family_name": "Example", "phone_number": "+4930123456"},
+        groups=("editors",),
+    )
+    remember_device(cognito, "ann", name="Firefox on a laptop with a long device name")
+    cognito.admin.admin_create_user(
+        UserPoolId=cognito.pool_id,
+        Username="invited",
+        UserAttributes=[{"Name": "email", "Value": "invited@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    attempt("sign_out", "ann", actor=Actor.operator("operator:test"), reason="a reason shown in the audit")
+    return {name: get_idp().admin_get_user(name).sub for name in ("ann", "invited")}
+
+
+PAGES = [
+    ("index", "/admin/"),
+    ("users", "/admin/cognito/users/"),
+    ("users-search", "/admin/cognito/users/?q=ann&attr=username_or_email"),
+    ("user", "/admin/cognito/users/{ann}/"),
+    ("user-invited", "/admin/cognito/users/{invited}/"),
+    ("user-change", "/admin/cognito/users/{ann}/change/"),
+    ("action-disable", "/admin/cognito/users/{ann}/actions/disable/"),
+    ("action-set-password", "/admin/cognito/users/{ann}/actions/set_password/"),
+    ("action-reset-invited", "/admin/cognito/users/{invited}/actions/reset_password/"),
+    ("action-add-to-group", "/admin/cognito/users/{ann}/actions/add_to_group/"),
+    ("invite", "/admin/cognito/invite/"),
+    ("groups", "/admin/cognito/groups/?count=editors"),
+    ("group", "/admin/cognito/groups/editors/"),
+    ("group-add", "/admin/cognito/groups/add/"),
+    ("group-change", "/admin/cognito/groups/editors/change/"),
+    ("group-delete", "/admin/cognito/groups/editors/delete/"),
+    ("audit", "/admin/accounts/auditevent/"),
+    ("user-missing", "/admin/cognito/users/nobody-by-that-name/"),
+]
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_every_staff_page_fits_and_passes_axe(browser, live_server, staff_cookie, population, size):
+    context, page = open_page(browser, live_server, staff_cookie, WIDTHS[size])
+    problems: list[str] = []
+    try:
+        for name, path in PAGES:
+            response = page.goto(live_server.url + path.format(**population))
+            assert response.status in (200, 404, 409), (name, response.status)
+            problems += check(page, name)
+        from accounts.models import AuditEvent
+
+        page.goto(live_server.url + f"/admin/accounts/auditevent/{AuditEvent.objects.first().pk}/change/")
+        problems += check(page, "audit-event")
+
+        # A temporary password, shown once.
+        page.goto(
+            live_server.url + f"/admin/cognito/users/{population['ann']}/actions/set_temporary_password/"
+        )
+        page.click("input[type=submit]")
+        page.wait_for_selector("#temporary-password")
+        assert page.locator("button[data-copy]").is_visible()  # the copy button, from a static script
+        problems += check(page, "temporary-password")
+
+        # The bulk confirmation.
+        page.goto(live_server.url + "/admin/cognito/users/?q=reader&attr=username")
+        page.check("#action-toggle")
+        page.select_option("select[name=action]", "disable")
+        page.click("button[name=index]")
+        page.wait_for_selector("#selected-users")
+        problems += check(page, "bulk-confirmation")
+    finally:
+        context.close()
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_the_user_lists_last_column_is_visible_without_scrolling(
+    browser, live_server, staff_cookie, population, width
+):
+    context, page = open_page(browser, live_server, staff_cookie, (width, 900))
+    try:
+        page.goto(live_server.url + "/admin/cognito/users/")
+        assert page.locator("#nav-sidebar").is_visible()  # the admin's sidebar is open, as by default
+        assert page.locator("#result_list tbody tr").count() == 50
+        geometry = page.evaluate(
+            """() => {
+                const results = document.querySelector('#changelist .results');
+                const last = document.querySelector('#result_list thead th:last-child');
+                const box = last.getBoundingClientRect();
+                return {scroll: results.scrollWidth - results.clientWidth, right: box.right,
+                        viewport: document.documentElement.clientWidth, text: last.textContent};
+            }"""
+        )
+        assert geometry["text"].strip() == "Modified"
+        assert geometry["scroll"] <= 0, f"the table scrolls sideways by {geometry['scroll']}px"
+        assert geometry["right"] <= geometry["viewport"], json.dumps(geometry)
+        page.screenshot(path=str(SCREENSHOTS / f"staff-users-last-column-{width}.png"))
+    finally:
+        context.close()
