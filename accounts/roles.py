@@ -97,3 +97,20 @@ def membership_refusal(actor: User | None, *, target_sub: str, group: str) -> st
             "Ask a superuser."
         ) % {"group": group}
     return None
+
+
+def target_refusal(actor: User | None, *, target_groups: Iterable[str]) -> str | None:
+    """Why ``actor`` may not act at all on a user who holds a portal role; None when they may.
+
+    Acting on a member of a role group (disable, reset, sign out, delete …) needs a superuser, as granting
+    or revoking those groups does: otherwise one staff member could lock every administrator out.
+    Operators (``actor`` None) act as superusers.
+    """
+    if actor is None or actor.is_superuser:
+        return None
+    held = [group for group in target_groups if is_role_group(group)]
+    if not held:
+        return None
+    return _(
+        "Only superusers can act on portal staff and administrators (member of “%(group)s”). Ask a superuser."
+    ) % {"group": held[0]}

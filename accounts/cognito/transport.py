@@ -48,6 +48,8 @@ RETRY_SAFE = frozenset(
         "list_devices",
         "describe_user_pool",
         "describe_user_pool_client",
+        "admin_list_user_auth_events",
+        "get_group",
         "admin_disable_user",
         "admin_enable_user",
         "admin_add_user_to_group",

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from accounts import audit, roles
-from accounts.cognito import errors
+from accounts.cognito import errors, get_idp
 from accounts.cognito.types import CognitoUser
 from accounts.models import AuditEvent, RememberedDevice, User
 from accounts.sessions import end_sessions
@@ -136,6 +136,17 @@ class ActionResult:
         return self.outcome is Outcome.DONE
 
 
+def _role_holder_refusal(actor: Actor, username: str) -> str | None:
+    """``roles.target_refusal`` for a non-superuser staff member: reads the target's groups (one call)."""
+    if actor.user is None or actor.user.is_superuser:
+        return None
+    try:
+        groups = [group.name for group in get_idp().admin_list_groups_for_user(username)]
+    except errors.UserNotFound:
+        return None  # the action itself will say the user is gone
+    return roles.target_refusal(actor.user, target_groups=groups)
+
+
 def attempt(
     action: str, user: str | CognitoUser, *, actor: Actor, reason: str = "", **params: Any
 ) -> ActionResult:
@@ -166,7 +177,7 @@ def attempt(
             )
             return ActionResult(event, Outcome.FAILED, error=exc, parameter=_parameter(spec, params))
         username, sub = before.username, before.sub
-        refusal = spec.refused(actor, before, params)
+        refusal = spec.refused(actor, before, params) or _role_holder_refusal(actor, username)
         instead = spec.alternative(UserState(before))
         if instead:
             refusal = str(spec.instead_text % {"username": selectors.staff_label(before)})

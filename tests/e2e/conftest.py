@@ -48,7 +48,8 @@ OVERFLOW_JS = r"""() => {
 # A function, not an expression: Playwright would eval() an expression, which the CSP refuses.
 DARK_JS = "() => document.documentElement.getAttribute('data-bs-theme') === 'dark'"
 AXE_JS = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
+  // preload: false keeps axe from copying stylesheets into inline <style> elements (refused by the CSP).
+  const result = await axe.run(document, {resultTypes: ['violations'], preload: false});
   return result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     targets: v.nodes.slice(0, 4).map(n => n.target.join(' ')),

@@ -236,14 +236,8 @@ def test_language_switcher_and_german_pages(cognito, live_server, transactional_
     assert pages.problems == [], "\n".join(pages.problems)
 
 
-@pytest.mark.xfail(
-    reason="known failures of the staff templates (templates/admin/**, the staff package): search box "
-    "labelled only by a title, breadcrumb links told apart by colour only, inline styles refused by the "
-    "CSP, the user list and detail tables wider than 360/390 px",
-    strict=False,
-)
 def test_staff_pages(cognito, live_server, transactional_db, pages):
-    """The staff pages at 1280 and 390 px; failures here belong to the staff package's templates."""
+    """The staff pages at 1280 and 390 px (tests/e2e/test_staff_pages.py walks every staff page)."""
     cognito.create_user("boss", groups=("portal-staff",))
     target = cognito.create_user("target", attributes={"name": "Tess Target"})
     page, base = pages.page, live_server.url

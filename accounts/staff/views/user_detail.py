@@ -153,6 +153,7 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
     label = selectors.staff_label(user)
     has_perm = request.user.has_perm
     actor = Actor.from_request(request)
+    protected = roles.target_refusal(request.user, target_groups=[group.name for group in detail.groups])
     buttons = [
         {
             "label": action.label,
@@ -165,6 +166,9 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
     ]
     group_actions = registry.offered(state, has_perm, row="groups")
     device_actions = registry.offered(state, has_perm, row="devices")
+    if protected:  # a staff member's page seen by staff: nothing to offer (and the actions refuse anyway)
+        buttons, group_actions, device_actions = [], [], []
+        messages.info(request, protected)
     events = AuditEvent.objects.filter(Q(target_sub=sub) | Q(target_sub="", target_username=user.username))
     context = page_context(
         request,

@@ -167,3 +167,26 @@ def test_operators_grant_and_revoke_role_groups_and_are_audited(cognito, db):
         ("remove_from_group", "success", "group=portal-admins"),
     ]
     assert all(e.actor is None and e.actor_label.startswith("operator:") for e in events)
+
+
+def test_staff_who_are_not_superusers_cannot_act_on_staff_or_administrators(cognito):
+    """One staff member must not be able to lock every administrator out (issue #10 follow-up)."""
+    from accounts.models import AuditEvent
+    from tests.integration.staff.conftest import client_for, make_staff
+
+    cognito.create_user("carol", groups=("portal-admins",))
+    cognito.create_user("erin")  # an ordinary user, for contrast
+    dave = client_for(make_staff("dave", "delete"))
+    carol_sub = cognito.admin.admin_get_user(UserPoolId=cognito.pool_id, Username="carol")["UserAttributes"]
+    carol_sub = next(a["Value"] for a in carol_sub if a["Name"] == "sub")
+    page = dave.get(f"/admin/cognito/users/{carol_sub}/").content.decode()
+    assert "Only superusers can act on portal staff and administrators" in page
+    assert f"/admin/cognito/users/{carol_sub}/actions/disable/" not in page
+    response = dave.post(f"/admin/cognito/users/{carol_sub}/actions/disable/", {"reason": "rogue"})
+    assert cognito.admin.admin_get_user(UserPoolId=cognito.pool_id, Username="carol")["Enabled"] is True
+    assert response.status_code in (200, 400, 403)
+    refused = AuditEvent.objects.get(action="disable", target_sub=carol_sub)
+    assert refused.outcome == "failure" and "Only superusers" in refused.detail
+    root = client_for(make_staff("root", "delete", is_superuser=True))
+    root.post(f"/admin/cognito/users/{carol_sub}/actions/disable/", {"reason": "offboarding"})
+    assert cognito.admin.admin_get_user(UserPoolId=cognito.pool_id, Username="carol")["Enabled"] is False

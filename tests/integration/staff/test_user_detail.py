@@ -21,7 +21,8 @@ def test_detail_shows_account_attributes_groups_devices_and_mfa(cognito, staff_c
         "alice", email="alice@example.org", groups=("portal-staff",), attributes={"given_name": "Alice"}
     )
     device_key = remember_device(cognito, "alice", name="Alice's laptop")
-    response = staff_client.get(detail_url(cognito, "alice"))
+    superuser = client_for(make_staff("root", "delete", is_superuser=True))  # alice is staff: superusers act
+    response = superuser.get(detail_url(cognito, "alice"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "Cognito user alice" in body
