@@ -249,19 +249,16 @@ def normalise(username: str) -> str:
 def known_sub(typed: str) -> str:
     """The sub of the mirror user ``typed`` signs in under the pool's rules ('' when none is known).
 
-    Only the portal's own records are read (no Cognito call); ties go to a username match, as in Cognito.
+    Only the portal's own records and an already cached pool description are read: a limit is decided
+    without calling Cognito. Ties go to a username match, as in Cognito.
     """
     from django.db.models import Q
 
+    from accounts.cognito import cached_pool_description
     from accounts.identity import same_name
     from accounts.models import User
 
-    try:
-        from accounts.cognito import errors, pool_description
-
-        pool = pool_description()
-    except errors.CognitoError:
-        pool = None
+    pool = cached_pool_description()
     matches = User.objects.filter(
         Q(username__iexact=typed)
         | Q(email__iexact=typed)

@@ -50,6 +50,14 @@ def pool_description(*, refresh: bool = False) -> PoolDescription:
     return _described_cached("pool", lambda: get_idp().describe_user_pool(), refresh)
 
 
+def cached_pool_description() -> PoolDescription | None:
+    """The cached DescribeUserPool answer if there is a fresh one, else None; never calls Cognito."""
+    cached = _described.get("pool")
+    if cached and time.monotonic() - cached[0] < POOL_CACHE_SECONDS:
+        return cached[1]
+    return None
+
+
 def client_description(*, refresh: bool = False) -> ClientDescription:
     """DescribeUserPoolClient of the configured app client, at most once per ``POOL_CACHE_SECONDS``."""
     return _described_cached("client", lambda: get_idp().describe_user_pool_client(), refresh)

@@ -151,9 +151,17 @@ def positive_int(text: str) -> int:
 
 
 def user_not_found(username: str) -> CommandError:
+    """'No such user', with the spelling hint that fits the pool (case matters only in some pools)."""
+    from accounts.cognito import errors, pool_description
+
+    try:
+        case_sensitive = pool_description().case_sensitive
+    except errors.CognitoError:
+        case_sensitive = True
+    hint = _("usernames are case-sensitive here") if case_sensitive else _("case does not matter here")
     return CommandError(
-        _("No user named %(username)s in pool %(pool)s. Check the spelling (usernames are case-sensitive).")
-        % {"username": printable(repr(username)), "pool": settings.COGNITO_USER_POOL_ID}
+        _("No user named %(username)s in pool %(pool)s. Check the spelling (%(hint)s).")
+        % {"username": printable(repr(username)), "pool": settings.COGNITO_USER_POOL_ID, "hint": hint}
     )
 
 

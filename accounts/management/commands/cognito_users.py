@@ -20,6 +20,7 @@ from accounts import exporting
 from accounts.cognito import errors, filters, get_idp
 from accounts.cognito.idp import MAX_PAGE_SIZE
 from accounts.cognito.types import CognitoUser
+from accounts.identity import username_problem
 from accounts.management import edits
 from accounts.management.cli import (
     Column,
@@ -40,7 +41,7 @@ from accounts.management.exports import ExportMixin
 from accounts.staff import registry, selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.query import UserQuery
-from accounts.staff.registry import Actor, StaffAction
+from accounts.staff.registry import Actor, StaffAction, UserState
 from accounts.staff.reports import report
 from accounts.staff.service import attempt
 
@@ -135,7 +136,8 @@ class Command(ExportMixin, BaseCommand):
                 "usernames", nargs="+", metavar="USER", help="Username, sign-in alias or sub."
             )
         if parameter:
-            parser.add_argument(f"--{parameter}", dest="parameter", required=True)
+            # An invitation in an email-as-username pool needs only the address (given as USERNAME).
+            parser.add_argument(f"--{parameter}", dest="parameter", required=not action.creates_user)
         parser.add_argument("--reason", default="", help="Why (stored in the audit log).")
         parser.add_argument("--yes", "-y", action="store_true", help="Do not ask for confirmation.")
         parser.set_defaults(staff_action=action.name)
@@ -234,7 +236,8 @@ class Command(ExportMixin, BaseCommand):
             count = self._count
         else:
             rows = (
-                [u.username, u.email or "-", u.status, yes_no(u.enabled), timestamp(u.created)] for u in users
+                [selectors.staff_label(u), u.email or "-", u.status, yes_no(u.enabled), timestamp(u.created)]
+                for u in users
             )
             count = stream_table(LIST_COLUMNS, rows, self._write_line)
         if format == "table" or self._stderr_is_tty():
@@ -265,10 +268,56 @@ class Command(ExportMixin, BaseCommand):
         write_user(self, detail, format=format, label=selectors.staff_label(user))
 
     # -- actions -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _invitation_email(name: str, email: str | None) -> str:
+        """The address to invite at. In an email-as-username pool the USERNAME is the address (``--email``
+        may repeat it); elsewhere ``--email`` is required."""
+        from accounts.cognito import pool_description
+        from accounts.cognito.types import SIGN_IN_EMAIL
+
+        if pool_description().sign_in == SIGN_IN_EMAIL:
+            if email and email.strip().lower() != name.strip().lower():
+                raise CommandError(
+                    _("In this pool the email address is the username: give it once, as USERNAME.")
+                )
+            return name
+        problem = username_problem(name)  # the same rule as the web's invitation and sign-up
+        if problem:
+            raise CommandError(problem)
+        if not email:
+            raise CommandError(_("--email is required: the address the invitation goes to."))
+        return email
+
+    def _warn_where_it_does_not_apply(self, action: StaffAction, names: list[str]) -> None:
+        """Say before asking when the action does not fit a user as Cognito lists them now (the rule the
+        pages use to decide what they offer); the operator may still go ahead."""
+        for name in names:
+            try:
+                user = selectors.find_user(name)
+            except errors.CognitoError:
+                continue  # the action itself reports it
+            if not action.applies(UserState(user)):
+                self._note(
+                    _(
+                        "Note: “%(action)s” does not apply to %(username)s as Cognito lists them now "
+                        "(%(status)s, %(enabled)s)."
+                    )
+                    % {
+                        "action": action.label,
+                        "username": printable(selectors.staff_label(user)),
+                        "status": user.status,
+                        "enabled": _("enabled") if user.enabled else _("disabled"),
+                    }
+                )
+
     def act(
         self, action: StaffAction, names: list[str], parameter: str | None, reason: str, assume_yes: bool
     ) -> None:
         """Each user in turn, each with its own audit record; a failure does not stop the others."""
+        if action.creates_user:
+            parameter = self._invitation_email(names[0], parameter)
+        else:
+            self._warn_where_it_does_not_apply(action, names)
         shown = {"username": ", ".join(printable(n) for n in names), "parameter": printable(parameter or "")}
         confirm(
             str(action.confirmation % shown),

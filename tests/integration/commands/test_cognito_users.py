@@ -597,6 +597,6 @@ def test_command_line_errors_are_one_line_on_stderr(cognito, tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"CommandError: No user named 'ghost' in pool {cognito.pool_id}. Check the spelling (usernames are "
-        "case-sensitive)."
+        f"CommandError: No user named 'ghost' in pool {cognito.pool_id}. Check the spelling (case does not "
+        "matter here)."  # the default pool is case-insensitive; the hint follows the pool
     ]

@@ -243,3 +243,15 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_proxys_not_a_forged_on
         HTTP_X_FORWARDED_FOR=VICTIM,  # the owner, another client behind the same proxy
     )
     assert owner.status_code == 302
+
+
+def test_a_refusal_never_asks_cognito_even_with_nothing_cached(pool, client, cognito_calls):
+    from accounts.cognito import reset_caches
+
+    pool.create_user("alice")
+    for _ in range(5):
+        post_login(client, "alice")
+    reset_caches(clients=False)  # a fresh process: no pool description cached
+    cognito_calls.clear()
+    assert post_login(client, "alice").status_code == 429
+    assert cognito_calls.total == 0

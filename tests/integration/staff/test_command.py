@@ -114,3 +114,42 @@ def test_an_export_refused_before_it_starts_is_not_audited(run, cognito, tmp_pat
     with pytest.raises(CommandError, match="already exists"):
         run("cognito_users", "export", "-o", str(target))
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize("cognito", ["email"], indirect=True)
+def test_email_pool_commands_invite_by_address_and_list_people_by_email(cognito):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("cognito_users", "invite", "mo@example.com", "--yes", stdout=out)
+    created = cognito.admin.admin_get_user(UserPoolId=cognito.pool_id, Username="mo@example.com")
+    assert {"Name": "email", "Value": "mo@example.com"} in created["UserAttributes"]
+    with pytest.raises(CommandError, match="the email address is the username"):
+        call_command("cognito_users", "invite", "mo2@example.com", "--email", "other@example.com", "--yes")
+    listing = StringIO()
+    call_command("cognito_users", "list", stdout=listing)
+    assert "mo@example.com" in listing.getvalue()
+    assert created["Username"] not in listing.getvalue()  # the generated id is never the name shown
+
+
+def test_not_found_hint_fits_the_pools_case_rule(cognito):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="case does not matter here"):
+        call_command("cognito_users", "get", "nobody-here")
+
+
+def test_the_command_says_when_an_action_does_not_fit_the_user_and_refuses_unsafe_invitation_names(cognito):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    cognito.create_user("ivan")
+    err = StringIO()
+    call_command("cognito_users", "reset-mfa", "ivan", "--yes", stdout=StringIO(), stderr=err)
+    assert "does not apply to ivan" in err.getvalue()  # the rule the pages use to decide what they offer
+    for name in ("bad name", "0f8fad5b-d9cb-469f-a165-70867728950e"):
+        with pytest.raises(CommandError):
+            call_command("cognito_users", "invite", name, "--email", "x@example.com", "--yes")
