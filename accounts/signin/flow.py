@@ -181,7 +181,7 @@ class SignInFlow:
         else:
             step = Step(
                 Kind.WRONG_CODE,
-                message=message or _("That code is not correct. Check your authenticator app and try again."),
+                message=message or _("That code is not correct. Try again."),
                 challenge=pending.challenge,
                 field="code",
             )

@@ -4,7 +4,8 @@ A stage knows its challenge, URL, form, template and how the form becomes Challe
 generic view (``accounts.views.signin.stage_view``) loads the pending sign-in, asks the stage, and renders.
 Model: django-allauth's ``LoginStage`` / ``login_stage_required``.
 
-Adding a code-type challenge (EMAIL_OTP, SMS_MFA) is one ``CodeStage`` subclass plus a template::
+Adding a code-type challenge (EMAIL_OTP, SMS_MFA) is one ``CodeStage`` subclass (in this module, or in
+one imported before ``accounts/urls.py`` builds its URLs) plus a template::
 
     @register
     class EmailOtpStage(CodeStage):
@@ -13,6 +14,7 @@ Adding a code-type challenge (EMAIL_OTP, SMS_MFA) is one ``CodeStage`` subclass 
         url_name = "email_code"
         template = "accounts/email_code.html"
         response_key = "EMAIL_OTP_CODE"
+        wrong_code_message = gettext_lazy("That code is not correct. Check the email we sent you.")
 """
 
 from __future__ import annotations
@@ -127,6 +129,14 @@ class CodeStage(Stage):
     rate_limit_action = "mfa"
     sensitive_fields = ("code",)
     response_key: ClassVar[str]
+    # What the person is told; an emailed or texted code says so in its own subclass.
+    wrong_code_message: ClassVar[Any] = gettext_lazy(
+        "That code is not correct. Check your authenticator app and try again."
+    )
+    used_code_message: ClassVar[Any] = gettext_lazy("That code has just been used. Wait for the next one.")
+    expired_code_message: ClassVar[Any] = gettext_lazy(
+        "That code has expired or was used already. Wait for the next one."
+    )
 
     def context(self, form: forms.Form) -> dict[str, Any]:
         return {**super().context(form), "remember_offered": remember_offered()}
@@ -256,7 +266,7 @@ class MfaSetupStage(CodeStage):
             if not verified.ok:
                 raise errors.CodeMismatch("Status ERROR", code="CodeMismatchException")
         except (errors.CodeMismatch, errors.ExpiredCode, errors.InvalidParameter):
-            return self.flow.wrong_code(pending)
+            return self.flow.wrong_code(pending, str(self.wrong_code_message))
         except errors.NotAuthorized:
             return self.flow.restart()
         state.first_use(self._used_key(code), USED_CODE_SECONDS)
