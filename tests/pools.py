@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.config import Config
+
+from tests.boto import session as boto_session
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ SHAPE_MATRIX = tuple(POOL_SHAPES)
 
 def boto_client(endpoint_url: str, region: str = "us-east-1") -> Any:
     """A plain boto3 cognito-idp client for a local endpoint (one attempt, any credentials)."""
-    return boto3.session.Session().client(
+    return boto_session().client(
         "cognito-idp",
         endpoint_url=endpoint_url,
         region_name=region,

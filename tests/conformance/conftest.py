@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pyotp
 import pytest
 from botocore.config import Config
@@ -26,6 +25,7 @@ from pycognito.aws_srp import generate_hash_device
 from accounts.cognito.bootstrap import PoolSettings, described_shape
 from localcognito.core import Settings
 from localcognito.server import LocalCognitoServer
+from tests.boto import session as boto_session
 from tests.pools import SHAPE_MATRIX
 
 PASSWORD = "Correct-Horse-42!"
@@ -40,7 +40,7 @@ def boto(endpoint_url: str | None, region: str = "us-east-1") -> Any:
     }
     if endpoint_url:
         kwargs.update(endpoint_url=endpoint_url, aws_access_key_id="local", aws_secret_access_key="local")
-    return boto3.session.Session().client("cognito-idp", **kwargs)
+    return boto_session().client("cognito-idp", **kwargs)
 
 
 def secret_hash(secret: str, username: str, client_id: str) -> str:

@@ -12,7 +12,6 @@ import logging
 import threading
 from urllib.parse import urlencode
 
-import boto3
 import jwt
 import pytest
 from botocore.config import Config
@@ -24,6 +23,7 @@ from django.urls import path
 from accounts.cognito.idp import CognitoIdentityProvider
 from accounts.log_redaction import RedactSecretsFilter, SecretsExceptionReporterFilter, redact
 from portal.urls import urlpatterns as portal_urlpatterns
+from tests.boto import session as boto_session
 
 PASSWORD = "Canary-Password-7x!"
 NEW_PASSWORD = "Canary-NewPass-8y!"
@@ -214,7 +214,7 @@ def test_real_botocore_debug_output_carries_no_secret(configured_log):
     server = EchoCognito()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        client = boto3.session.Session().client(
+        client = boto_session().client(
             "cognito-idp",
             endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
             region_name="eu-west-1",
@@ -247,7 +247,7 @@ def test_real_botocore_debug_output_carries_no_secret(configured_log):
 
 
 def test_stubbed_idp_call_with_debug_logging_carries_no_secret(configured_log):
-    client = boto3.session.Session().client(
+    client = boto_session().client(
         "cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
     idp = CognitoIdentityProvider(

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
@@ -28,6 +27,7 @@ from accounts.cognito.types import (
     Page,
     PoolDescription,
 )
+from tests.boto import session as boto_session
 
 POOL_ID = "eu-west-1_AbCdEf123"
 CLIENT_ID = "4abcdefghijklmnopqrstuvw12"
@@ -47,7 +47,7 @@ class Gateway:
 
     def __init__(self, with_secret: bool) -> None:
         self.with_secret = with_secret
-        self.client = boto3.session.Session().client(
+        self.client = boto_session().client(
             "cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
         )
         self.stub = Stubber(self.client)

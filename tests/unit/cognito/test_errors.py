@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.exceptions import (
     ConnectionClosedError,
@@ -17,6 +16,7 @@ from botocore.stub import Stubber
 from accounts.cognito import errors, transport
 from accounts.cognito.idp import CognitoIdentityProvider, last_request_id
 from accounts.cognito.transport import RETRY_SAFE
+from tests.boto import session as boto_session
 
 POOL_ID = "eu-west-1_AbCdEf123"
 CLIENT_ID = "client-id"
@@ -34,7 +34,7 @@ def backoffs(monkeypatch):
 
 @pytest.fixture
 def stubbed():
-    client = boto3.session.Session().client(
+    client = boto_session().client(
         "cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
     with Stubber(client) as stub:
@@ -216,7 +216,7 @@ def test_retry_safe_calls_leave_retrying_to_botocore(settings, backoffs, error):
 
 
 def test_client_side_validation_is_invalid_parameter_not_an_outage():
-    client = boto3.session.Session().client(
+    client = boto_session().client(
         "cognito-idp",
         region_name="eu-west-1",
         endpoint_url="http://127.0.0.1:9",
@@ -248,7 +248,7 @@ def test_missing_credentials_are_a_configuration_error(backoffs):
 
 
 def test_retry_safe_set_names_real_operations():
-    client = boto3.session.Session().client(
+    client = boto_session().client(
         "cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
     for operation in RETRY_SAFE:
