@@ -9,6 +9,7 @@ session is made with Django's test client and handed to the browser as its cooki
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -95,6 +96,11 @@ def open_page(browser, live_server, cookie, size):
     return context, page
 
 
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
+
+
 def check(page, name: str) -> list[str]:
     """Problems on the page as it is now: sideways scrolling, serious/critical axe violations, CSP refusals.
     Saves a full-page screenshot."""
@@ -109,7 +115,11 @@ def check(page, name: str) -> list[str]:
                  .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)"""
         )
         problems.append(f"{name} @{width}: {overflow}px sideways overflow ({wide})")
-    page.evaluate(AXE.read_text())
+    if width < 390:  # the narrowest width is checked for overflow; axe runs at 1280 and 390 (issue #13)
+        problems += [f"{name} @{width}: CSP: {text}" for text in page.csp_violations]
+        page.csp_violations.clear()
+        return problems
+    page.evaluate(_axe_source())
     # preload: false keeps axe from copying the stylesheets into inline <style> elements (only its CSSOM
     # rules, css-orientation-lock and the like, need them), which the strict CSP would refuse.
     result = page.evaluate("axe.run(document, {resultTypes: ['violations'], preload: false})")
@@ -173,9 +183,16 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize("size", list(WIDTHS))
-def test_every_staff_page_fits_and_passes_axe(browser, live_server, staff_cookie, population, size):
-    context, page = open_page(browser, live_server, staff_cookie, WIDTHS[size])
+def test_every_staff_page_fits_and_passes_axe(browser, live_server, staff_cookie, population):
+    """Every staff page at every width (one population, one sign-in: the widths share them)."""
+    problems: list[str] = []
+    for size in WIDTHS:
+        problems += _check_every_staff_page(browser, live_server, staff_cookie, population, WIDTHS[size])
+    assert problems == [], "\n".join(problems)
+
+
+def _check_every_staff_page(browser, live_server, staff_cookie, population, viewport) -> list[str]:
+    context, page = open_page(browser, live_server, staff_cookie, viewport)
     problems: list[str] = []
     try:
         for name, path in PAGES:
@@ -205,7 +222,7 @@ def test_every_staff_page_fits_and_passes_axe(browser, live_server, staff_cookie
         problems += check(page, "bulk-confirmation")
     finally:
         context.close()
-    assert problems == [], "\n".join(problems)
+    return problems
 
 
 @pytest.mark.parametrize("width", [1280, 1440])

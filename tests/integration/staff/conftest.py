@@ -102,8 +102,22 @@ def inject_fault(pool: LocalPool, **fault) -> None:
 
 
 def create_users(pool: LocalPool, count: int, *, prefix: str = "user", **attributes: str) -> list[str]:
-    """Many users quickly: one AdminCreateUser each, no invitation (status FORCE_CHANGE_PASSWORD)."""
+    """Many users quickly, as AdminCreateUser without an invitation leaves them (FORCE_CHANGE_PASSWORD).
+
+    Beyond a handful they are written straight into localcognito's store (the API's checks are the
+    conformance tests' business): 1000 users take ~0.1 s instead of ~10 s of HTTP calls.
+    """
     names = [f"{prefix}{index:04d}" for index in range(count)]
+    if count > 20:
+        from localcognito import moto_adapter
+
+        rows = [
+            (name, None, [{"Name": "email", "Value": f"{name}@example.com"}, *_attributes(attributes)])
+            for name in names
+        ]
+        with pool.server.ext.lock:
+            moto_adapter.bulk_create_users(pool.pool_id, rows, status="FORCE_CHANGE_PASSWORD")
+        return names
     for name in names:
         pool.admin.admin_create_user(
             UserPoolId=pool.pool_id,
@@ -113,6 +127,10 @@ def create_users(pool: LocalPool, count: int, *, prefix: str = "user", **attribu
             MessageAction="SUPPRESS",
         )
     return names
+
+
+def _attributes(attributes: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Name": k, "Value": v} for k, v in attributes.items()]
 
 
 def local_idp(pool: LocalPool):
