@@ -1,9 +1,10 @@
 """localcognito's state on disk: moto's store, localcognito's own and the outbox, saved atomically.
 
-The file is a pickle behind a header line; only classes from moto, localcognito, joserfc's key type and a
-few builtins are accepted when it is read, it is written with mode 0600, and a file another user could
-have written is refused. A file that cannot be used (corrupt, another format or moto version) gives one
-line on stderr and a clean start; it is moved aside to ``<name>.bad`` rather than overwritten.
+The file is a pickle behind a header line; only the classes a saved state holds (``ALLOWED_GLOBALS``:
+moto's Cognito models, localcognito's state, the signing key's loader, datetime) are accepted when it is
+read, it is written with mode 0600, and a file another user could have written is refused. A file that
+cannot be used (corrupt, another format or moto version) gives one line on stderr and a clean start; it is
+moved aside to ``<name>.bad`` rather than overwritten.
 
 Challenge sessions are not kept (they last minutes); codes, TOTP secrets, devices, revoked tokens and
 pending attribute values are. The pools' signing key is moto's bundled key, so the JWKS, and tokens
@@ -29,9 +30,35 @@ from joserfc.jwk import RSAKey
 
 MAGIC = b"localcognito-state 1\n"
 DEBOUNCE_SECONDS = 0.2
-SAFE_BUILTINS = {"set", "frozenset", "dict", "list", "tuple", "str", "bytes", "int", "float", "bool"}
-SAFE_MODULES = ("moto.", "localcognito.")
-SAFE_STDLIB = {("collections", "OrderedDict"), ("datetime", "datetime"), ("datetime", "timezone")}
+# Exactly the (module, name) pairs a saved state holds, and nothing else: no module prefixes and no dotted
+# names (pickle protocol 4+ resolves "a.b" by walking attributes, so ("moto.settings", "os.system") would
+# reach os.system through any module that imported os). tests/conformance/test_persistence.py saves a
+# state with every kind of object a pool can hold and checks that it loads.
+ALLOWED_GLOBALS = frozenset(
+    {
+        *(
+            ("moto.cognitoidp.models", name)
+            for name in (
+                "CognitoIdpGroup",
+                "CognitoIdpIdentityProvider",
+                "CognitoIdpUser",
+                "CognitoIdpUserPool",
+                "CognitoIdpUserPoolAttribute",
+                "CognitoIdpUserPoolClient",
+                "CognitoIdpUserPoolDomain",
+                "CognitoResourceServer",
+                "UserStatus",
+            )
+        ),
+        *(("localcognito.core", name) for name in ("State", "Code", "Totp", "Device")),
+        ("localcognito.persistence", "_rsa_key"),
+        ("collections", "OrderedDict"),
+        ("datetime", "datetime"),
+        ("datetime", "timezone"),
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+    }
+)
 
 
 class StateFileError(Exception):
@@ -48,13 +75,10 @@ def _reduce_rsa_key(key: RSAKey) -> tuple[Any, tuple[dict[str, Any]]]:
 
 
 class _Unpickler(pickle.Unpickler):
+    """Resolves only ALLOWED_GLOBALS; everything else (and any dotted name) is an UnpicklingError."""
+
     def find_class(self, module: str, name: str) -> Any:
-        allowed = (
-            (module == "builtins" and name in SAFE_BUILTINS)
-            or module.startswith(SAFE_MODULES)
-            or (module, name) in SAFE_STDLIB
-        )
-        if not allowed:
+        if (module, name) not in ALLOWED_GLOBALS:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a localcognito state file")
         return super().find_class(module, name)
 

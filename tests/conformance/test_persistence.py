@@ -176,3 +176,66 @@ def test_a_state_file_others_could_write_is_not_loaded(tmp_path: Path) -> None:
     with localcognito(state) as (url, stderr):
         assert boto(url).list_user_pools(MaxResults=10)["UserPools"] == []
     assert any("writable by others" in line for line in stderr)
+
+
+def _stack_global(module: str, name: str, argument: str) -> bytes:
+    """A protocol-4 pickle calling ``module``.``name``(argument) through STACK_GLOBAL (dotted names too)."""
+
+    def short(text: str) -> bytes:
+        raw = text.encode()
+        return b"\x8c" + bytes([len(raw)]) + raw
+
+    call = short(module) + short(name) + b"\x93" + short(argument) + b"\x85R."
+    return persistence.MAGIC + b"\x80\x04" + call
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("moto.settings", "os.system"),  # the tester's bypass: an allowed prefix, then a dotted walk
+        ("localcognito.persistence", "os.system"),
+        ("localcognito.core", "secrets.os.system"),
+        ("moto.cognitoidp.models", "CognitoIdpUser.__init__.__globals__"),
+        ("posix", "system"),
+        ("os", "system"),
+        ("builtins", "eval"),
+        ("builtins", "exec"),
+        ("builtins", "getattr"),
+        ("builtins", "__import__"),
+        ("copyreg", "_reconstructor"),
+        ("functools", "partial"),
+        ("subprocess", "getoutput"),
+    ],
+)
+def test_a_state_file_resolves_no_name_outside_the_allow_list(tmp_path: Path, module: str, name: str) -> None:
+    marker = tmp_path / "pwned"
+    with pytest.raises(persistence.StateFileError):
+        persistence.loads(_stack_global(module, name, f"touch {marker}"))
+    assert not marker.exists()
+
+
+def test_every_kind_of_object_a_pool_holds_survives_the_allow_list(local) -> None:
+    """IdPs, resource servers, domains, custom attributes, groups, users, tokens, codes, TOTP, devices."""
+    idp, pool_id = local.idp, local.pool_id
+    idp.create_identity_provider(
+        UserPoolId=pool_id,
+        ProviderName="Google",
+        ProviderType="Google",
+        ProviderDetails={"client_id": "id", "client_secret": "secret", "authorize_scopes": "openid"},
+    )
+    idp.create_resource_server(UserPoolId=pool_id, Identifier="api", Name="api")
+    idp.create_user_pool_domain(UserPoolId=pool_id, Domain="lc-" + local.name())
+    idp.add_custom_attributes(
+        UserPoolId=pool_id, CustomAttributes=[{"Name": "tier", "AttributeDataType": "String"}]
+    )
+    user = local.make_user()
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username=user, GroupName="portal-staff")
+    _, tokens = local.enrol(user)  # a TOTP secret, tokens and a new device
+    local.remember(tokens)
+    local.sign_up()  # a confirmation code
+    with local.server.ext.lock:
+        data = persistence.dumps(local.server.state_payload())
+    payload = persistence.loads(data)
+    pool = next(p for s in payload["store"].values() for p in s["user_pools"].values() if p.id == pool_id)
+    assert set(pool.identity_providers) == {"Google"} and set(pool.resource_servers) == {"api"}
+    assert user in pool.users and payload["state"].devices and payload["state"].totp
