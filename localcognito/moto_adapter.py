@@ -10,9 +10,12 @@ from typing import Any, NamedTuple
 import jwt
 from joserfc import jwt as joserfc_jwt
 from moto.cognitoidp.models import (
+    CognitoIdpGroup,
     CognitoIdpUser,
     CognitoIdpUserPool,
     CognitoIdpUserPoolAttribute,
+    CognitoIdpUserPoolClient,
+    CognitoIdpUserPoolDomain,
     UserStatus,
     cognitoidp_backends,
 )
@@ -337,6 +340,38 @@ def live_store() -> dict[tuple[str, str], dict[str, Any]]:
         for account, regions in list(cognitoidp_backends.items())
         for region, backend in list(regions.items())
     }
+
+
+# What each part of a pool must hold for moto to work on it (checked before a saved store is restored).
+_POOL_MEMBERS = {"users": CognitoIdpUser, "clients": CognitoIdpUserPoolClient, "groups": CognitoIdpGroup}
+_POOL_TOKENS = ("access_tokens", "refresh_tokens", "id_tokens")
+
+
+def _check_mapping(value: Any, what: str, kind: type | None = None) -> dict[Any, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not what this moto keeps")
+    if kind is not None and not all(isinstance(item, kind) for item in value.values()):
+        raise ValueError(f"{what} is not what this moto keeps")
+    return value
+
+
+def check_store(store: Any) -> None:
+    """Read: ValueError (one line) unless ``store`` has the shape ``live_store`` returns, pools included.
+
+    Checked all through before anything is restored, so a damaged state file changes nothing.
+    """
+    for key, saved in _check_mapping(store, "the store").items():
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(part, str) for part in key)):
+            raise ValueError("the store is not keyed by (account, region)")
+        if not isinstance(saved, dict) or set(saved) != set(_STORE_ATTRIBUTES):
+            raise ValueError(f"the store of {key[1]} lacks part of moto's Cognito state")
+        _check_mapping(saved["sessions"], "the sessions")
+        _check_mapping(saved["user_pool_domains"], "the domains", CognitoIdpUserPoolDomain)
+        for pool in _check_mapping(saved["user_pools"], "the user pools", CognitoIdpUserPool).values():
+            for name, kind in _POOL_MEMBERS.items():
+                _check_mapping(getattr(pool, name, None), f"the {name} of {pool.id}", kind)
+            for name in _POOL_TOKENS:
+                _check_mapping(getattr(pool, name, None), f"the {name} of {pool.id}")
 
 
 def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]], *, copy: bool = True) -> None:

@@ -107,6 +107,33 @@ def loads(data: bytes) -> dict[str, Any]:
     return payload
 
 
+def checked_state(state: Any) -> Any:
+    """``state`` (localcognito's State from a file) with fields added since it was written started empty.
+
+    Raises StateFileError (one line) when it is not a State, or a field does not hold the kind of
+    container (and, for codes, TOTP secrets and devices, the kind of values) this version keeps there.
+    """
+    from .core import Code, Device, State, Totp
+
+    if not isinstance(state, State):
+        raise StateFileError("the state file holds no localcognito state")
+    values = {"signup_codes": Code, "reset_codes": Code, "attribute_codes": Code}
+    values.update(totp=Totp, devices=Device)
+    for spec in dataclasses.fields(State):
+        if spec.default_factory is dataclasses.MISSING:  # type: ignore[misc]
+            continue
+        empty = spec.default_factory()  # type: ignore[misc]
+        if not hasattr(state, spec.name):  # a file from before this field existed
+            setattr(state, spec.name, empty)
+        value = getattr(state, spec.name)
+        kind = values.get(spec.name)
+        if not isinstance(value, type(empty)) or (
+            kind is not None and not all(isinstance(item, kind) for item in value.values())
+        ):
+            raise StateFileError(f"its {spec.name.replace('_', ' ')} are not what this localcognito keeps")
+    return state
+
+
 def _check_owner(path: Path) -> None:
     info = path.stat()
     if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
@@ -120,8 +147,12 @@ class StateFile:
     """
 
     def __init__(self, server: Any, path: str | os.PathLike[str]) -> None:
+        """StateFileError when ``path`` is a directory or another non-file (never moved aside)."""
         self.server = server
         self.path = Path(path)
+        if self.path.exists() and not self.path.is_file():
+            kind = "a directory" if self.path.is_dir() else "not a regular file"
+            raise StateFileError(f"{self.path} is {kind}: give the path of a file to keep the state in")
         self._dirty = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -134,7 +165,7 @@ class StateFile:
             _check_owner(self.path)
             payload = loads(self.path.read_bytes())
             self.server.load_state(payload)
-        except (StateFileError, OSError, KeyError, TypeError, AttributeError) as exc:
+        except (StateFileError, OSError) as exc:
             aside = self.path.with_name(self.path.name + ".bad")
             try:
                 os.replace(self.path, aside)

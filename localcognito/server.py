@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -15,9 +14,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import moto_adapter as moto
 from .app import LocalCognitoApp
-from .core import Ext, Settings, State
+from .core import Ext, Settings
 from .faults import Faults
-from .persistence import StateFile, without_sessions
+from .outbox import check_messages
+from .persistence import StateFile, StateFileError, checked_state, without_sessions
 from .wire import MotoWire
 
 
@@ -134,13 +134,19 @@ class LocalCognitoServer:
         }
 
     def load_state(self, payload: dict[str, Any]) -> None:
-        """Replace everything with a payload read from a state file (see ``state_payload``)."""
-        state = payload["state"]
-        if not isinstance(state, State):
-            raise TypeError("the state file holds no localcognito state")
-        for spec in dataclasses.fields(State):  # a file from before a field was added: start it empty
-            if not hasattr(state, spec.name) and spec.default_factory is not dataclasses.MISSING:
-                setattr(state, spec.name, spec.default_factory())
+        """Replace everything with a payload read from a state file (see ``state_payload``).
+
+        Every part is checked first: StateFileError (one line), and nothing restored, when one is unusable.
+        """
+        missing = [part for part in ("store", "state", "outbox") if part not in payload]
+        if missing:
+            raise StateFileError(f"it has no {missing[0]}")
+        try:
+            moto.check_store(payload["store"])
+            check_messages(payload["outbox"])
+        except ValueError as exc:
+            raise StateFileError(str(exc)) from None
+        state = checked_state(payload["state"])
         with self.ext.lock:
             moto.restore_store(payload["store"], copy=False)
             self.ext.state = state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -239,3 +240,72 @@ def test_every_kind_of_object_a_pool_holds_survives_the_allow_list(local) -> Non
     pool = next(p for s in payload["store"].values() for p in s["user_pools"].values() if p.id == pool_id)
     assert set(pool.identity_providers) == {"Google"} and set(pool.resource_servers) == {"api"}
     assert user in pool.users and payload["state"].devices and payload["state"].totp
+
+
+def _damaged(payload: dict, damage: str) -> dict:
+    """A copy of a good payload with one part broken as a hand-edited file might be."""
+    broken = dict(payload)
+    if damage == "no outbox":
+        del broken["outbox"]
+    elif damage == "outbox an int":
+        broken["outbox"] = 5
+    elif damage == "outbox of strings":
+        broken["outbox"] = ["x"]
+    elif damage == "store an int":
+        broken["store"] = 5
+    elif damage == "store of strings":
+        broken["store"] = {("123456789012", "us-east-1"): "x"}
+    elif damage == "state a dict":
+        broken["state"] = {}
+    elif damage == "devices an int":
+        broken["state"] = dataclasses.replace(payload["state"], devices=5)
+    return broken
+
+
+DAMAGES = [
+    "no outbox",
+    "outbox an int",
+    "outbox of strings",
+    "store an int",
+    "store of strings",
+    "state a dict",
+    "devices an int",
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_payload_restores_nothing_and_says_so_in_one_line(
+    local, tmp_path: Path, damage: str
+) -> None:
+    local.make_user()
+    with local.server.ext.lock:
+        payload = local.server.state_payload()
+        payload.pop("moto", None)
+        data = persistence.dumps(_damaged(payload, damage))
+    state = tmp_path / "localcognito-state.pickle"
+    state.write_bytes(data)
+    state.chmod(0o600)
+    with localcognito(state) as (url, stderr):
+        assert boto(url).list_user_pools(MaxResults=10)["UserPools"] == []  # no pool restored
+    assert not any("Traceback" in line for line in stderr), stderr
+    assert [line for line in stderr if line.strip()] == [
+        next(line for line in stderr if "ignored" in line and "starting empty" in line)
+    ]
+
+
+def test_a_directory_given_as_the_state_file_is_refused_and_never_moved(tmp_path: Path) -> None:
+    folder = tmp_path / "state-folder"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    result = subprocess.run(
+        [sys.executable, "-m", "localcognito", "--port", str(free_port()), "--state", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is a directory" in lines[0], result.stderr
+    assert (folder / "keep.txt").read_text() == "mine"
+    assert not (tmp_path / "state-folder.bad").exists()
