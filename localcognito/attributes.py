@@ -244,6 +244,9 @@ def admin_delete_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
 
 def _delete_user(ext: Ext, user: moto.UserInfo) -> dict[str, Any]:
     ext.call("AdminDeleteUser", user.pool_id, {"UserPoolId": user.pool_id, "Username": user.username})
+    # A deleted user's tokens must not work for a later user given the same username (moto keys them by
+    # username): they go with the user.
+    moto.forget_tokens(user.pool_id, user.username)
     ext.state.forget_user(user.sub)
     return {}
 

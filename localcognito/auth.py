@@ -13,7 +13,7 @@ from .core import AuthSession, Ext, Request
 from .errors import CognitoError, device_not_found, invalid, not_authorized, user_not_found
 from .identity import fold
 from .mfa import check_code
-from .refresh import refresh_tokens
+from .refresh import record_refresh_token, refresh_tokens
 from .tokens import fix_tokens
 
 FLOW_PERMISSION = {
@@ -244,6 +244,7 @@ class SignIn:
         if not tokens:
             raise CognitoError("InternalErrorException", f"moto answered {result.get('ChallengeName')}", 500)
         fix_tokens(self.ext.client(session.client_id), user, tokens)
+        record_refresh_token(self.ext, tokens.get("RefreshToken"), user.sub, session.client_id)
         if pool.device_config and not session.device_key:
             device = devices.new_device(self.ext, session.pool_id, session.sub)
             device.last_ip = session.ip

@@ -1,8 +1,9 @@
-"""The one module that reads (and, in two documented places, writes) moto's Cognito internals."""
+"""The one module that reads (and, in documented places, writes) moto's Cognito internals (moto_store: the
+whole store at once, for snapshots and the state file)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -10,12 +11,9 @@ from typing import Any, NamedTuple
 import jwt
 from joserfc import jwt as joserfc_jwt
 from moto.cognitoidp.models import (
-    CognitoIdpGroup,
     CognitoIdpUser,
     CognitoIdpUserPool,
     CognitoIdpUserPoolAttribute,
-    CognitoIdpUserPoolClient,
-    CognitoIdpUserPoolDomain,
     UserStatus,
     cognitoidp_backends,
 )
@@ -40,6 +38,7 @@ class ClientInfo:
     read_attributes: tuple[str, ...] | None  # None: the client may read every attribute (Cognito's default)
     write_attributes: tuple[str, ...] | None
     auth_session_minutes: int  # AuthSessionValidity, 3-15 (Cognito's default 3)
+    refresh_token_seconds: float = 30 * 86400.0  # RefreshTokenValidity in TokenValidityUnits (30 days)
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,20 @@ def _optional_tuple(value: Any) -> tuple[str, ...] | None:
     return tuple(value) if value else None
 
 
+# TokenValidityUnits values (CreateUserPoolClient API reference), in seconds.
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _validity_seconds(cfg: dict[str, Any], token: str, default: float, default_unit: str) -> float:
+    """Seconds a ``token`` ("RefreshToken", "AccessToken" ...) of this app client is valid for."""
+    try:
+        amount = float(cfg.get(f"{token}Validity") or default)
+    except (TypeError, ValueError):
+        amount = default
+    unit = (cfg.get("TokenValidityUnits") or {}).get(token) or default_unit
+    return amount * _UNIT_SECONDS.get(unit, _UNIT_SECONDS[default_unit])
+
+
 def client_info(client_id: str) -> ClientInfo | None:
     for pool in _pools():
         client = pool.clients.get(client_id)
@@ -113,6 +126,7 @@ def client_info(client_id: str) -> ClientInfo | None:
                 read_attributes=_optional_tuple(cfg.get("ReadAttributes")),
                 write_attributes=_optional_tuple(cfg.get("WriteAttributes")),
                 auth_session_minutes=int(cfg.get("AuthSessionValidity") or 3),
+                refresh_token_seconds=_validity_seconds(cfg, "RefreshToken", 30, "days"),
             )
     return None
 
@@ -223,13 +237,27 @@ def user_records(pool_id: str) -> Iterator[tuple[str, str, dict[str, str]]]:
         yield user.username, user.id, user.attribute_lookup
 
 
+def token_claims(token: str) -> dict[str, Any]:
+    """The claims of one of moto's JWTs, unverified (only for tokens found in moto's own records); {} if
+    it is not a JWT."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+
+
 def access_token_owner(token: str) -> UserInfo | None:
-    """The user an access token was issued to, or None when moto does not know it (or signed it out)."""
+    """The user an access token was issued to, or None when moto does not know it (or signed it out).
+
+    A token belongs to the user's ``sub``: a later user given the same username is not its owner.
+    """
     for pool in _pools():
         entry = pool.access_tokens.get(token)
         if entry is not None:
             user = pool._get_user(entry[1])
-            return _user_info(pool, user) if user is not None else None
+            if user is None or token_claims(token).get("sub") != user.id:
+                return None
+            return _user_info(pool, user)
     return None
 
 
@@ -247,6 +275,42 @@ def refresh_token_owner(pool_id: str, token: str) -> tuple[str, str] | None:
     pool = _pool(pool_id)
     entry = pool.refresh_tokens.get(token) if pool is not None else None
     return (entry[0], entry[1]) if entry else None
+
+
+def forget_tokens(pool_id: str, username: str) -> None:
+    """Write: drop every access, ID and refresh token issued to ``username`` (a user being deleted), so
+    that none of them works for a later user given the same username."""
+    pool = _pool(pool_id)
+    if pool is None:
+        return
+    for store in (pool.access_tokens, pool.id_tokens, pool.refresh_tokens):
+        for token, entry in list(store.items()):
+            if entry is not None and entry[1] == username:
+                del store[token]
+
+
+def refresh_tokens() -> Iterator[tuple[str, str, str | None, str | None]]:
+    """Read: (pool id, refresh token, client id, username) of every refresh token moto keeps; the last two
+    are None for a token signed out or revoked."""
+    for pool in _pools():
+        for token, entry in list(pool.refresh_tokens.items()):
+            yield pool.id, token, entry[0] if entry else None, entry[1] if entry else None
+
+
+def prune_tokens(now: float, refresh_expired: Callable[[str], bool]) -> int:
+    """Write: drop access and ID tokens whose ``exp`` (epoch seconds) is past at ``now``, and the refresh
+    tokens ``refresh_expired(token)`` says have expired; returns how many went."""
+    dropped = 0
+    for pool in _pools():
+        for store in (pool.access_tokens, pool.id_tokens):
+            for token in list(store):
+                if float(token_claims(token).get("exp") or 0) <= now:
+                    del store[token]
+                    dropped += 1
+        for token in [t for t in list(pool.refresh_tokens) if refresh_expired(t)]:
+            del pool.refresh_tokens[token]
+            dropped += 1
+    return dropped
 
 
 def revoke_refresh_token(pool_id: str, token: str, origin_jti: str | None) -> None:
@@ -314,84 +378,6 @@ def bulk_create_users(
     for username, password, attributes in users:
         user = CognitoIdpUser(pool_id, username, password, UserStatus(status), attributes)
         pool.users[user.username] = user
-
-
-# moto's Cognito store lives in these attributes of each regional backend.
-_STORE_ATTRIBUTES = ("user_pools", "user_pool_domains", "sessions")
-
-
-def snapshot_store() -> dict[tuple[str, str], dict[str, Any]]:
-    """Read: a deep copy of every existing Cognito backend's store, keyed by (account, region)."""
-    import copy
-
-    snapshot = {}
-    for account, regions in list(cognitoidp_backends.items()):
-        for region, backend in list(regions.items()):
-            snapshot[(account, region)] = copy.deepcopy(
-                {name: getattr(backend, name) for name in _STORE_ATTRIBUTES}
-            )
-    return snapshot
-
-
-def live_store() -> dict[tuple[str, str], dict[str, Any]]:
-    """Read: every Cognito backend's store itself (not a copy), to pickle while holding the lock."""
-    return {
-        (account, region): {name: getattr(backend, name) for name in _STORE_ATTRIBUTES}
-        for account, regions in list(cognitoidp_backends.items())
-        for region, backend in list(regions.items())
-    }
-
-
-# What each part of a pool must hold for moto to work on it (checked before a saved store is restored).
-_POOL_MEMBERS = {"users": CognitoIdpUser, "clients": CognitoIdpUserPoolClient, "groups": CognitoIdpGroup}
-_POOL_TOKENS = ("access_tokens", "refresh_tokens", "id_tokens")
-
-
-def _check_mapping(value: Any, what: str, kind: type | None = None) -> dict[Any, Any]:
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} is not what this moto keeps")
-    if kind is not None and not all(isinstance(item, kind) for item in value.values()):
-        raise ValueError(f"{what} is not what this moto keeps")
-    return value
-
-
-def check_store(store: Any) -> None:
-    """Read: ValueError (one line) unless ``store`` has the shape ``live_store`` returns, pools included.
-
-    Checked all through before anything is restored, so a damaged state file changes nothing.
-    """
-    for key, saved in _check_mapping(store, "the store").items():
-        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(part, str) for part in key)):
-            raise ValueError("the store is not keyed by (account, region)")
-        if not isinstance(saved, dict) or set(saved) != set(_STORE_ATTRIBUTES):
-            raise ValueError(f"the store of {key[1]} lacks part of moto's Cognito state")
-        _check_mapping(saved["sessions"], "the sessions")
-        _check_mapping(saved["user_pool_domains"], "the domains", CognitoIdpUserPoolDomain)
-        for pool in _check_mapping(saved["user_pools"], "the user pools", CognitoIdpUserPool).values():
-            for name, kind in _POOL_MEMBERS.items():
-                _check_mapping(getattr(pool, name, None), f"the {name} of {pool.id}", kind)
-            for name in _POOL_TOKENS:
-                _check_mapping(getattr(pool, name, None), f"the {name} of {pool.id}")
-
-
-def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]], *, copy: bool = True) -> None:
-    """Write: make moto's Cognito store equal to ``snapshot``.
-
-    ``copy=True`` installs a deep copy, so the snapshot can be reused; ``copy=False`` installs the
-    snapshot's own objects (for one read from a state file, which nothing else holds).
-    """
-    import copy as copying
-
-    clone = copying.deepcopy if copy else (lambda value: value)
-    for account, regions in list(cognitoidp_backends.items()):
-        for region, backend in list(regions.items()):
-            if (account, region) not in snapshot:
-                for name in _STORE_ATTRIBUTES:
-                    setattr(backend, name, type(getattr(backend, name))())
-    for (account, region), saved in snapshot.items():
-        backend = cognitoidp_backends[account][region]  # created on first use, as moto does
-        for name in _STORE_ATTRIBUTES:
-            setattr(backend, name, clone(saved[name]))
 
 
 def account_id() -> str:

@@ -183,6 +183,7 @@ class StateFile:
         """Write the current state: a temporary file in the same folder, fsync, then os.replace."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self.server.ext.lock:  # a consistent picture: no operation runs while it is pickled
+            self.server.prune_expired()  # what can never be used again is not worth writing (or keeping)
             data = dumps(self.server.state_payload())
         fd, temporary = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
         try:

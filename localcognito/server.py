@@ -12,7 +12,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import moto_adapter as moto
+from . import moto_store, refresh
 from .app import LocalCognitoApp
 from .core import Ext, Settings
 from .faults import Faults
@@ -128,7 +128,7 @@ class LocalCognitoServer:
     def state_payload(self) -> dict[str, Any]:
         """What the state file keeps (call with ``ext.lock`` held): moto's store, localcognito's, outbox."""
         return {
-            "store": moto.live_store(),
+            "store": moto_store.live_store(),
             "state": without_sessions(self.ext.state),
             "outbox": self.ext.outbox.messages(),
         }
@@ -142,20 +142,26 @@ class LocalCognitoServer:
         if missing:
             raise StateFileError(f"it has no {missing[0]}")
         try:
-            moto.check_store(payload["store"])
+            moto_store.check_store(payload["store"])
             check_messages(payload["outbox"])
         except ValueError as exc:
             raise StateFileError(str(exc)) from None
         state = checked_state(payload["state"])
         with self.ext.lock:
-            moto.restore_store(payload["store"], copy=False)
+            moto_store.restore_store(payload["store"], copy=False)
             self.ext.state = state
             self.ext.outbox.replace(payload["outbox"])
+            refresh.adopt_unrecorded_tokens(self.ext)
+
+    def prune_expired(self) -> int:
+        """Drop expired tokens, codes and rate-limit times (call with ``ext.lock`` held); the count."""
+        return refresh.prune_expired_tokens(self.ext)
 
     def snapshot(self) -> Snapshot:
         """An in-memory copy of everything the server holds (moto's store and localcognito's own)."""
         with self.ext.lock:
-            return Snapshot(moto.snapshot_store(), copy.deepcopy(self.ext.state), self.ext.outbox.messages())
+            state = copy.deepcopy(self.ext.state)
+            return Snapshot(moto_store.snapshot_store(), state, self.ext.outbox.messages())
 
     def restore(self, snapshot: Snapshot) -> None:
         """Put the server back to ``snapshot`` (reusable: the snapshot itself is never modified).
@@ -164,7 +170,7 @@ class LocalCognitoServer:
         test fixtures use it for. Faults are cleared, as with ``reset()``.
         """
         with self.ext.lock:
-            moto.restore_store(snapshot.store)
+            moto_store.restore_store(snapshot.store)
             self.ext.state = copy.deepcopy(snapshot.state)
             self.ext.outbox.replace(snapshot.outbox)
             self.faults.clear()

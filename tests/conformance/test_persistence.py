@@ -309,3 +309,33 @@ def test_a_directory_given_as_the_state_file_is_refused_and_never_moved(tmp_path
     assert len(lines) == 1 and "is a directory" in lines[0], result.stderr
     assert (folder / "keep.txt").read_text() == "mine"
     assert not (tmp_path / "state-folder.bad").exists()
+
+
+def test_refresh_tokens_from_a_file_older_than_token_records_still_refresh(tmp_path: Path) -> None:
+    state = tmp_path / "localcognito-state.pickle"
+    with localcognito(state) as (url, _):
+        idp = boto(url)
+        pool_id = idp.create_user_pool(PoolName="old-file", MfaConfiguration="OFF")["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="c",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool_id, Username="olga", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username="olga", Password=PASSWORD, Permanent=True)
+        tokens = idp.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "olga", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+    payload = persistence.loads(state.read_bytes())
+    del payload["state"].refresh_issued  # as written before localcognito recorded refresh tokens
+    state.write_bytes(persistence.dumps({k: v for k, v in payload.items() if k != "moto"}))
+    with localcognito(state) as (url, stderr):
+        refreshed = boto(url).initiate_auth(
+            ClientId=client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
+        )
+        assert refreshed["AuthenticationResult"]["AccessToken"]
+    assert not [line for line in stderr if "ignored" in line]
