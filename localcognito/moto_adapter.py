@@ -3,12 +3,14 @@ whole store at once, for snapshots and the state file)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import jwt
+from botocore import xform_name
 from joserfc import jwt as joserfc_jwt
 from moto.cognitoidp.models import (
     CognitoIdpUser,
@@ -107,6 +109,18 @@ def _validity_seconds(cfg: dict[str, Any], token: str, default: float, default_u
         amount = default
     unit = (cfg.get("TokenValidityUnits") or {}).get(token) or default_unit
     return amount * _UNIT_SECONDS.get(unit, _UNIT_SECONDS[default_unit])
+
+
+@functools.cache
+def _moto_operations() -> frozenset[str]:
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    return frozenset(name for name in dir(CognitoIdpResponse) if not name.startswith("_"))
+
+
+def implements(operation: str) -> bool:
+    """True when moto's Cognito has a handler for ``operation`` (an API name such as "ListGroups")."""
+    return xform_name(operation) in _moto_operations()
 
 
 def client_info(client_id: str) -> ClientInfo | None:

@@ -260,6 +260,7 @@ def test_every_operation_answers_in_json_never_an_html_page(local: Cog) -> None:
     for operation in [*operations, "NoSuchOperation"]:
         status, content_type, body = _raw(local.server.url, operation)
         assert "json" in content_type, (operation, status, body[:80])
+        assert status < 500, (operation, status, body[:120])  # a 500 is retried by every SDK
         data = json.loads(body)
         if status >= 400:
             assert data.get("__type"), (operation, data)
@@ -269,3 +270,51 @@ def test_every_operation_answers_in_json_never_an_html_page(local: Cog) -> None:
     assert status == 400
     assert json.loads(body)["__type"] == "UnsupportedOperationException"
     assert json.loads(_raw(local.server.url, "NoSuchOperation")[2])["__type"] == "UnknownOperationException"
+
+
+# ---- issue #12 follow-up, items 5 and 7 --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("AdminSetUserSettings", {"MFAOptions": []}),
+        ("AdminUpdateAuthEventFeedback", {"EventId": "event", "FeedbackValue": "Valid"}),
+        ("AdminGetUserAuthFactors", {}),
+    ],
+)
+def test_operations_moto_lacks_are_unsupported_not_a_crash(local: Cog, operation: str, params: dict) -> None:
+    username = local.make_user()
+    body = {"UserPoolId": local.pool_id, "Username": username, **params}
+    status, _, answer = _raw(local.server.url, operation, json.dumps(body).encode())
+    assert (status, json.loads(answer)["__type"]) == (400, "UnsupportedOperationException")
+
+
+def test_what_moto_crashes_on_is_answered_as_the_clients_mistake(cog: Cog) -> None:
+    with pytest.raises(ClientError) as no_pool:
+        cog.idp.list_resource_servers(UserPoolId="us-east-1_NoSuchPool", MaxResults=5)
+    assert error_code(no_pool) == "ResourceNotFoundException"
+    assert no_pool.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as no_client:
+        cog.idp.update_user_pool_client(UserPoolId="us-east-1_NoSuchPool", ClientId="nosuchclient")
+    assert error_code(no_client) == "ResourceNotFoundException"
+
+
+def test_a_missing_required_parameter_moto_crashes_on_is_invalid(local: Cog) -> None:
+    status, _, answer = _raw(local.server.url, "ListResourceServers", json.dumps({}).encode())
+    assert (status, json.loads(answer)["__type"]) == (400, "InvalidParameterException")
+
+
+PAGINATED = ["ListUsersInGroup", "ListGroups", "ListUserPools", "ListUserPoolClients"]
+
+
+@pytest.mark.parametrize("operation", PAGINATED)
+def test_a_bad_pagination_token_is_an_invalid_parameter(cog: Cog, operation: str) -> None:
+    params: dict[str, Any] = {
+        "ListUsersInGroup": {"UserPoolId": cog.pool_id, "GroupName": "portal-staff"},
+        "ListGroups": {"UserPoolId": cog.pool_id},
+        "ListUserPools": {"MaxResults": 10},
+        "ListUserPoolClients": {"UserPoolId": cog.pool_id},
+    }[operation]
+    token = {"NextToken": "not-a-token"}
+    with pytest.raises(ClientError) as exc:
+        getattr(cog.idp, botocore.xform_name(operation))(**params, **token)
+    assert error_code(exc) == "InvalidParameterException"
