@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import identity
-from .attributes import attribute_map, check_new_user
+from .attributes import attribute_map, check_new_user, check_writable
 from .core import Ext, Request, mask_email, temporary_password
 from .errors import CognitoError, invalid, not_authorized, user_not_found
 from .moto_adapter import PoolInfo
@@ -44,6 +44,7 @@ def sign_up(ext: Ext, req: Request) -> dict[str, Any]:
     identity.check_new_username(pool, username)
     given = attribute_map(b.get("UserAttributes"))
     check_new_user(pool, {**given, **_username_attribute(pool, username)})
+    check_writable(client, given)  # e.g. email_verified, which no client may set by default
     if "preferred_username" in pool.alias_attributes and "preferred_username" in given:
         # Developer guide, Aliases: "the value can be provided only when an account is confirmed".
         raise invalid("preferred_username cannot be set at sign-up when it is a sign-in alias.")
