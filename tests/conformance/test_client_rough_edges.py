@@ -203,6 +203,35 @@ def test_resending_an_invitation_needs_somewhere_to_send_it(local: Cog) -> None:
     assert still["ChallengeName"] == "NEW_PASSWORD_REQUIRED"  # the temporary password was not replaced
 
 
+def test_an_invitation_only_sms_could_carry_is_refused_and_changes_nothing(local: Cog) -> None:
+    """localcognito sends no SMS: a phone-only user's invitation is refused as in a pool without SMS."""
+    pool_id, client_id = local_pool(local)
+    phone = [{"Name": "phone_number", "Value": "+15555550123"}]
+    with pytest.raises(ClientError) as created:
+        local.idp.admin_create_user(UserPoolId=pool_id, Username="phoned", UserAttributes=phone)
+    assert error_code(created) == "InvalidParameterException"
+    assert "SMS" in created.value.response["Error"]["Message"]
+    local.idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="phoned",
+        UserAttributes=phone,
+        TemporaryPassword="Temp-Passw0rd!x",
+        MessageAction="SUPPRESS",
+    )
+    with pytest.raises(ClientError) as resent:
+        local.idp.admin_create_user(UserPoolId=pool_id, Username="phoned", MessageAction="RESEND")
+    assert error_code(resent) == "InvalidParameterException"
+    assert "SMS" in resent.value.response["Error"]["Message"]
+    still = local.idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "phoned", "PASSWORD": "Temp-Passw0rd!x"},
+    )
+    assert still["ChallengeName"] == "NEW_PASSWORD_REQUIRED"  # the temporary password was not replaced
+    assert not [m for m in local.outbox() if m["username"] == "phoned"]
+
+
 # ---- rows 12 and 13 --------------------------------------------------------------------------------
 def test_list_users_accepts_a_quoted_attribute_name(cog: Cog) -> None:
     username = cog.make_user()
