@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import accounts, attributes, auth, devices, failures, identity, mfa, refresh, users
+from . import accounts, attributes, auth, devices, failures, identity, mfa, pool_settings, refresh, users
 from . import moto_adapter as moto
 from .core import Ext, Request
 from .errors import CognitoError
@@ -34,6 +34,7 @@ HANDLERS: dict[str, Handler] = {
     **refresh.OPERATIONS,
     **mfa.OPERATIONS,
     **devices.OPERATIONS,
+    **pool_settings.OPERATIONS,
 }
 JSON_HEADERS = [("Content-Type", "application/x-amz-json-1.1")]
 HTTP_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}

@@ -347,3 +347,43 @@ def test_a_bad_pagination_token_is_an_invalid_parameter(cog: Cog, operation: str
     with pytest.raises(ClientError) as exc:
         getattr(cog.idp, botocore.xform_name(operation))(**params, **token)
     assert error_code(exc) == "InvalidParameterException"
+
+
+# ---- issue #12 follow-up, item 14 ------------------------------------------------------------------
+def test_auth_session_validity_over_15_minutes_is_refused(local: Cog) -> None:
+    minutes = 16  # botocore itself refuses fewer than 3
+    pool_id, client_id = local_pool(local)
+    with pytest.raises(ClientError) as created:
+        local.idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c", AuthSessionValidity=minutes)
+    assert error_code(created) == "InvalidParameterException"
+    with pytest.raises(ClientError) as updated:
+        local.idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, AuthSessionValidity=minutes)
+    assert error_code(updated) == "InvalidParameterException"
+    clients = local.idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=10)["UserPoolClients"]
+    assert [c["ClientId"] for c in clients] == [client_id]
+    local.idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, AuthSessionValidity=15)
+
+
+def test_mfa_cannot_be_required_without_a_factor(local: Cog) -> None:
+    pool_id, _ = local_pool(local)
+    for mode in ("ON", "OPTIONAL"):
+        with pytest.raises(ClientError) as exc:
+            local.idp.set_user_pool_mfa_config(
+                UserPoolId=pool_id, MfaConfiguration=mode, SoftwareTokenMfaConfiguration={"Enabled": False}
+            )
+        assert error_code(exc) == "InvalidParameterException"
+    assert local.idp.get_user_pool_mfa_config(UserPoolId=pool_id)["MfaConfiguration"] == "OFF"
+    local.idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True}
+    )
+    assert local.idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["MfaConfiguration"] == "ON"
+
+
+def test_a_pool_takes_aliases_or_email_as_username_not_both(local: Cog) -> None:
+    before = len(local.idp.list_user_pools(MaxResults=60)["UserPools"])
+    with pytest.raises(ClientError) as exc:
+        local.idp.create_user_pool(
+            PoolName="both-" + uuid.uuid4().hex[:8], AliasAttributes=["email"], UsernameAttributes=["email"]
+        )
+    assert error_code(exc) == "InvalidParameterException"
+    assert len(local.idp.list_user_pools(MaxResults=60)["UserPools"]) == before
