@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         server.serve_forever()
+    except StateFileError as exc:
+        print(f"localcognito: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("localcognito stopped", flush=True)
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copyreg
 import dataclasses
+import fcntl
 import io
 import os
 import pickle
@@ -147,7 +148,8 @@ class StateFile:
     """
 
     def __init__(self, server: Any, path: str | os.PathLike[str]) -> None:
-        """StateFileError when ``path`` is a directory or another non-file (never moved aside)."""
+        """StateFileError when ``path`` is a directory or another non-file (never moved aside), or in
+        use by another localcognito (see ``acquire``)."""
         self.server = server
         self.path = Path(path)
         if self.path.exists() and not self.path.is_file():
@@ -156,6 +158,27 @@ class StateFile:
         self._dirty = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock_fd: int | None = None
+        self.acquire()
+
+    def acquire(self) -> None:
+        """Take the state file's lock (``.<name>.lock`` beside it, an advisory flock the kernel drops when
+        the process ends, crash or not): StateFileError when another localcognito uses this file, whose
+        saves would otherwise overwrite each other's users."""
+        if self._lock_fd is not None:
+            return
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.path.with_name(f".{self.path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StateFileError(f"cannot keep state in {self.path}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            in_use = f"{self.path} is in use by another localcognito: stop that one first"
+            raise StateFileError(in_use) from None
+        self._lock_fd = fd
 
     def load(self) -> bool:
         """Restore the saved state; False (after one line on stderr) when there is none usable."""
@@ -222,7 +245,7 @@ class StateFile:
             print(f"localcognito: could not save state to {self.path}: {exc}", file=sys.stderr)
 
     def stop(self) -> None:
-        """Stop the saver; write once more if anything changed since the last write."""
+        """Stop the saver; write once more if anything changed since the last write; release the lock."""
         self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -230,6 +253,9 @@ class StateFile:
         if self._dirty.is_set():
             self._dirty.clear()
             self._save_quietly()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
 
 def without_sessions(state: Any) -> Any:

@@ -96,6 +96,7 @@ class LocalCognitoServer:
 
     def _open_state(self) -> None:
         if self.state_file is not None:
+            self.state_file.acquire()  # StateFileError: another localcognito keeps its state there
             self.state_file.load()
             self.app.on_change = self.state_file.changed
             self.state_file.start()
@@ -110,10 +111,15 @@ class LocalCognitoServer:
         self.ext.wire.call("ListUserPools", "us-east-1", {"MaxResults": 1})
 
     def serve_forever(self) -> None:
-        """Run in the calling thread (used by ``python -m localcognito``)."""
+        """Run in the calling thread (used by ``python -m localcognito``); StateFileError when the state
+        file is in use by another localcognito."""
         handler = _VerboseHandler if self.verbose else _QuietHandler
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=handler)
-        self._open_state()
+        try:
+            self._open_state()
+        except StateFileError:
+            self._server.server_close()
+            raise
         try:
             self._server.serve_forever()
         finally:

@@ -339,3 +339,21 @@ def test_refresh_tokens_from_a_file_older_than_token_records_still_refresh(tmp_p
         )
         assert refreshed["AuthenticationResult"]["AccessToken"]
     assert not [line for line in stderr if "ignored" in line]
+
+
+def test_a_second_localcognito_on_the_same_state_file_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "localcognito-state.pickle"
+    with localcognito(state) as (url, _):
+        bootstrap_pool(boto(url))
+        second = subprocess.run(
+            [sys.executable, "-m", "localcognito", "--port", str(free_port()), "--state", str(state)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert second.returncode == 2
+    assert "in use by another localcognito" in second.stderr and "Traceback" not in second.stderr
+    with localcognito(state) as (url, stderr):  # the first one's lock went with it
+        assert boto(url).list_user_pools(MaxResults=10)["UserPools"]
+    assert not [line for line in stderr if "ignored" in line]
