@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -152,7 +153,7 @@ class Command(BaseCommand):
             os.close(lock)
 
     def serve(
-        self, folder, lock: int, *, port: int, cognito_port: int, host: str, reset: bool, **options
+        self, folder: Path, lock: int, *, port: int, cognito_port: int, host: str, reset: bool, **options
     ) -> None:
         """After the lock: reset, port checks, localcognito, the pool, the portal; until stopped."""
         if reset:
