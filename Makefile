@@ -69,11 +69,11 @@ messages: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles
 
-# Forget the local pool, users, staff password and env file `make run` keeps in .local/ (stop it first).
-# The same files as accounts/management/local_data.py's reset_local_data (and `manage.py runlocal --reset`).
+# Forget the local pool, users, staff password and env file `make run` keeps in .local/ (or LOCAL_DATA_DIR,
+# any characters in it); refused while a make run uses the folder. The same code as `manage.py runlocal
+# --reset` (accounts/management/local_data.py, standard library only: no .venv needed).
 reset-local:
-	rm -f $${LOCAL_DATA_DIR:-.local}/localcognito-state.pickle* $${LOCAL_DATA_DIR:-.local}/staff.json \
-	  $${LOCAL_DATA_DIR:-.local}/env
+	@$(PYTHON) -m accounts.management.local_data --reset
 	@echo "The next make run starts with an empty local pool and a new staff password."
 
 # The pinned JavaScript client (amazon-cognito-identity-js) the Node conformance test drives.

@@ -7,6 +7,7 @@ import signal
 import sys
 from typing import Any
 
+from .persistence import StateFileError
 from .server import LocalCognitoServer
 
 
@@ -28,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
-    server = LocalCognitoServer(host=args.host, port=args.port, verbose=not args.quiet, state_file=args.state)
+    try:
+        server = LocalCognitoServer(
+            host=args.host, port=args.port, verbose=not args.quiet, state_file=args.state
+        )
+    except StateFileError as exc:
+        print(f"localcognito: {exc}", file=sys.stderr)
+        return 2
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     where = f"state: {args.state}" if args.state else "state in memory"
     print(
@@ -37,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         server.serve_forever()
+    except StateFileError as exc:
+        print(f"localcognito: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("localcognito stopped", flush=True)
     return 0

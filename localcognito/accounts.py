@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import identity
-from .attributes import attribute_map, check_new_user
+from .attributes import attribute_map, check_new_user, check_writable
 from .core import Ext, Request, mask_email, temporary_password
 from .errors import CognitoError, invalid, not_authorized, user_not_found
 from .moto_adapter import PoolInfo
@@ -44,6 +44,7 @@ def sign_up(ext: Ext, req: Request) -> dict[str, Any]:
     identity.check_new_username(pool, username)
     given = attribute_map(b.get("UserAttributes"))
     check_new_user(pool, {**given, **_username_attribute(pool, username)})
+    check_writable(client, given)  # e.g. email_verified, which no client may set by default
     if "preferred_username" in pool.alias_attributes and "preferred_username" in given:
         # Developer guide, Aliases: "the value can be provided only when an account is confirmed".
         raise invalid("preferred_username cannot be set at sign-up when it is a sign-in alias.")
@@ -227,7 +228,27 @@ def _user_type(data: dict[str, Any]) -> dict[str, Any]:
     return user
 
 
+# localcognito has no SMS configuration (it sends no SMS), so an invitation only a phone could carry is
+# refused as Cognito refuses one in a pool without one (amplify-js#166 quotes Cognito's message).
+NO_SMS = "User pool does not have SMS configuration to send messages."
+
+
+def _check_deliverable(attributes: dict[str, str]) -> None:
+    """InvalidParameterException unless an invitation to a user with ``attributes`` can go by email."""
+    if attributes.get("email"):
+        return
+    if attributes.get("phone_number"):
+        raise invalid(NO_SMS)
+    raise invalid("User has no email address or phone number to send the invitation to.")
+
+
 def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
+    """AdminCreateUser: checks, then moto; the invitation (temporary password) goes to the outbox.
+
+    MessageAction RESEND replaces the temporary password of a FORCE_CHANGE_PASSWORD user and sends it
+    again; an invitation that could only go by SMS (a phone number and no email) is refused before
+    anything changes (InvalidParameterException), SUPPRESS sends nothing.
+    """
     b = req.body
     pool = ext.pool(b.get("UserPoolId"))
     action = b.get("MessageAction")
@@ -241,6 +262,8 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
         _check_unique(pool, username)
         given = {**attribute_map(b.get("UserAttributes")), **_username_attribute(pool, username)}
         check_new_user(pool, given)
+        if action != "SUPPRESS" and not given.get("email") and given.get("phone_number"):
+            raise invalid(NO_SMS)
         # A verified email/phone (or a preferred_username) given here must be free, unless
         # ForceAliasCreation moves it from its holder (AdminCreateUser API reference).
         identity.claim_aliases(ext, pool, "", given, force=b.get("ForceAliasCreation") is True)
@@ -250,9 +273,7 @@ def admin_create_user(ext: Ext, req: Request) -> dict[str, Any]:
             raise user_not_found()
         if user.status != "FORCE_CHANGE_PASSWORD":
             raise CognitoError("UnsupportedUserStateException", f"User is in status {user.status}.")
-        if not (user.attributes.get("email") or user.attributes.get("phone_number")):
-            # Nothing could carry the new temporary password: refuse before replacing the old one.
-            raise invalid("User has no email address or phone number to send the invitation to.")
+        _check_deliverable(user.attributes)  # before the old temporary password is replaced
         ext.call(
             "AdminSetUserPassword",
             pool.pool_id,

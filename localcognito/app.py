@@ -14,10 +14,21 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from botocore import xform_name
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import accounts, attributes, auth, devices, events, identity, mfa, refresh, users
+from . import (
+    accounts,
+    attributes,
+    auth,
+    devices,
+    events,
+    failures,
+    identity,
+    mfa,
+    pool_settings,
+    refresh,
+    users,
+)
 from . import moto_adapter as moto
 from .core import Ext, Request
 from .errors import CognitoError
@@ -37,6 +48,7 @@ HANDLERS: dict[str, Handler] = events.recording(
         **refresh.OPERATIONS,
         **mfa.OPERATIONS,
         **devices.OPERATIONS,
+        **pool_settings.OPERATIONS,
     }
 )
 JSON_HEADERS = [("Content-Type", "application/x-amz-json-1.1")]
@@ -52,22 +64,10 @@ def changes_state(operation: str) -> bool:
 
 
 @functools.cache
-def _moto_operations() -> frozenset[str]:
-    from moto.cognitoidp.responses import CognitoIdpResponse
-
-    return frozenset(name for name in dir(CognitoIdpResponse) if not name.startswith("_"))
-
-
-@functools.cache
 def _api_operations() -> frozenset[str]:
     import botocore.session
 
     return frozenset(botocore.session.get_session().get_service_model("cognito-idp").operation_names)
-
-
-def moto_implements(operation: str) -> bool:
-    """True when moto's Cognito has a handler for ``operation`` (an API name such as "ListGroups")."""
-    return xform_name(operation) in _moto_operations()
 
 
 def unsupported(operation: str) -> CognitoError:
@@ -125,7 +125,7 @@ class LocalCognitoApp:
             handler = HANDLERS.get(operation)
             if handler is not None:
                 return self.handle(operation, handler, environ, start_response)
-            if not moto_implements(operation):
+            if not moto.implements(operation):
                 return self.reply(start_response, 400, unsupported(operation).body())
             return self.forward(operation, environ, start_response)
         path = environ.get("PATH_INFO", "")
@@ -139,7 +139,15 @@ class LocalCognitoApp:
     def forward(
         self, operation: str, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> list[bytes]:
-        """moto's answer, under the lock (moto is not thread-safe); a crash becomes a JSON error body."""
+        """moto's answer, under the lock (moto is not thread-safe).
+
+        A crash becomes the Cognito error for what the request got wrong (``failures.explain``: 400 for a
+        missing parameter or an unknown pool, client or user), a 500 JSON body only when nothing explains
+        it; error codes moto invents get Cognito's (``failures.relabel``).
+        """
+        raw = _read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(raw)
+        environ["CONTENT_LENGTH"] = str(len(raw))
         try:
             with self.ext.lock:
                 status, headers, body = MotoWire(self.moto_app).raw(environ)
@@ -147,9 +155,14 @@ class LocalCognitoApp:
             status, headers, body = 500, [], b""
         content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         if status >= 500 and "json" not in content_type:
-            log.error("moto failed on %s (HTTP %s)", operation, status)
-            error = CognitoError("InternalErrorException", f"localcognito (moto) failed on {operation}", 500)
-            return self.reply(start_response, 500, error.body())
+            with self.ext.lock:
+                error = failures.explain(operation, raw)
+            if error.status >= 500:
+                log.error("moto failed on %s (HTTP %s)", operation, status)
+            return self.reply(start_response, error.status, error.body())
+        relabelled = failures.relabel(status, body)
+        if relabelled is not None:
+            return self.reply(start_response, status, relabelled)
         start_response(f"{status} {HTTP_REASONS.get(status, 'Error')}", headers)
         return [body]
 
@@ -177,6 +190,8 @@ class LocalCognitoApp:
             error = CognitoError("InternalErrorException", f"localcognito failed on {operation}", 500)
             return self.reply(start_response, 500, error.body())
         if isinstance(result, Forward):
+            if not moto.implements(operation):  # never a crash (500) for what nothing here implements
+                return self.reply(start_response, 400, unsupported(operation).body())
             environ["wsgi.input"] = io.BytesIO(result.body)
             environ["CONTENT_LENGTH"] = str(len(result.body))
             return self.forward(operation, environ, start_response)

@@ -11,6 +11,7 @@ GetUserAttributeVerificationCode.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from . import identity
@@ -170,6 +171,21 @@ def admin_update_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
     return {}
 
 
+def check_writable(client: moto.ClientInfo | None, names: Iterable[str]) -> None:
+    """NotAuthorizedException unless the app client may write every attribute in ``names``.
+
+    Its WriteAttributes when it has them; without them every attribute but the *_verified flags (the
+    developer guide's "Attribute permissions and scopes": an app writes only attributes marked writable).
+    Applies to SignUp, UpdateUserAttributes and NEW_PASSWORD_REQUIRED's userAttributes.*, never to the
+    Admin* calls.
+    """
+    writable = client.write_attributes if client else None
+    for name in names:
+        allowed = name in writable if writable is not None else name not in identity.VERIFIED.values()
+        if not allowed:
+            raise not_authorized("A client attempted to write unauthorized attribute")
+
+
 def update_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
     """UpdateUserAttributes with the access token: the app client's WriteAttributes, then ``update``.
 
@@ -178,15 +194,34 @@ def update_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
     """
     user = ext.token_user(req.body.get("AccessToken"))
     updates = attribute_map(req.body.get("UserAttributes"))
-    client = _token_client(ext, req.body["AccessToken"])
-    writable = client.write_attributes if client else None
-    for name in updates:
-        # Without WriteAttributes a client writes any attribute but the *_verified flags.
-        allowed = name in writable if writable is not None else name not in identity.VERIFIED.values()
-        if not allowed:
-            raise not_authorized("A client attempted to write unauthorized attribute")
+    check_update(ext.pool(user.pool_id), updates)  # the schema first: an unknown name is invalid
+    check_writable(_token_client(ext, req.body["AccessToken"]), updates)
     details = update(ext, user, updates)
     return {"CodeDeliveryDetailsList": details} if details else {}
+
+
+def set_at_new_password(
+    ext: Ext, client: moto.ClientInfo, user: moto.UserInfo, answers: dict[str, Any]
+) -> None:
+    """The ``userAttributes.<name>`` answers of a NEW_PASSWORD_REQUIRED challenge, with the rules of
+    UpdateUserAttributes (RespondToAuthChallenge API reference: required attributes, and "writable
+    attributes that aren't required").
+
+    NotAuthorizedException for an attribute the client may not write; InvalidParameterException for an
+    unknown or immutable attribute, a malformed email or phone number, or a blank or non-string value (an
+    answer sets a value, it never deletes one); AliasExistsException for another user's sign-in alias.
+    Everything is checked before anything is written.
+    """
+    prefix = "userAttributes."
+    given = {key[len(prefix) :]: value for key, value in answers.items() if key.startswith(prefix)}
+    if not given:
+        return
+    for name, value in given.items():
+        if not isinstance(value, str) or not value.strip():
+            raise invalid(f"userAttributes.{name} must be a non-blank string.")
+    check_update(ext.pool(user.pool_id), given)
+    check_writable(client, given)
+    update(ext, user, given)
 
 
 def _verifiable(user: moto.UserInfo, ext: Ext, name: Any) -> str:
@@ -244,6 +279,9 @@ def admin_delete_user_attributes(ext: Ext, req: Request) -> dict[str, Any]:
 
 def _delete_user(ext: Ext, user: moto.UserInfo) -> dict[str, Any]:
     ext.call("AdminDeleteUser", user.pool_id, {"UserPoolId": user.pool_id, "Username": user.username})
+    # A deleted user's tokens must not work for a later user given the same username (moto keys them by
+    # username): they go with the user.
+    moto.forget_tokens(user.pool_id, user.username)
     ext.state.forget_user(user.sub)
     return {}
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from . import devices, srp
 from . import moto_adapter as moto
+from .attributes import set_at_new_password
 from .core import AuthSession, Ext, Request
 from .errors import CognitoError, device_not_found, invalid, not_authorized, user_not_found
 from .identity import fold
 from .mfa import check_code
-from .refresh import refresh_tokens
+from .refresh import record_refresh_token, refresh_tokens
 from .tokens import fix_tokens
 
 FLOW_PERMISSION = {
@@ -244,6 +245,7 @@ class SignIn:
         if not tokens:
             raise CognitoError("InternalErrorException", f"moto answered {result.get('ChallengeName')}", 500)
         fix_tokens(self.ext.client(session.client_id), user, tokens)
+        record_refresh_token(self.ext, tokens.get("RefreshToken"), user.sub, session.client_id)
         if pool.device_config and not session.device_key:
             device = devices.new_device(self.ext, session.pool_id, session.sub)
             device.last_ip = session.ip
@@ -327,15 +329,12 @@ class SignIn:
         missing = [a for a in pool.required_attributes if not user.attributes.get(a) and not given.get(a)]
         if missing:
             raise invalid(f"Missing required attribute userAttributes.{missing[0]}")
+        # Checked (and written) before the password changes, so a refused attribute changes nothing.
+        set_at_new_password(self.ext, client, user, answers)
         base = {"UserPoolId": session.pool_id, "Username": user.username}
         self.ext.call(
             "AdminSetUserPassword", session.pool_id, {**base, "Password": password, "Permanent": True}
         )
-        if given:
-            attributes = [{"Name": k, "Value": str(v)} for k, v in given.items()]
-            self.ext.call(
-                "AdminUpdateUserAttributes", session.pool_id, {**base, "UserAttributes": attributes}
-            )
         return self.advance(session)
 
     def software_token_mfa(

@@ -114,11 +114,16 @@ class State:
     pending_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
     # sub -> AuthEventType dicts, oldest first (events.py: logged per sign-in, AdminListUserAuthEvents)
     sign_in_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # refresh token -> (sub, app client id, when: epoch seconds); a token works for that sub only.
+    refresh_issued: dict[str, tuple[str, str, float]] = field(default_factory=dict)
 
     def forget_user(self, sub: str) -> None:
-        """Drop everything kept about a deleted user (codes, TOTP, devices, pending values)."""
+        """Drop everything kept about a deleted user (codes, TOTP, devices, pending values, tokens)."""
         for store in (self.signup_codes, self.reset_codes, self.totp, self.pending_attributes):
             store.pop(sub, None)
+        for token in [t for t, record in self.refresh_issued.items() if record[0] == sub]:
+            del self.refresh_issued[token]
+            self.revoked.discard(token)
         for key in [k for k in self.attribute_codes if k.startswith(sub + ":")]:
             del self.attribute_codes[key]
         for key in [k for k, d in self.devices.items() if d.sub == sub]:
@@ -221,9 +226,13 @@ class Ext:
         return user
 
     def token_user(self, access_token: Any) -> moto.UserInfo:
+        """The live user an AccessToken parameter belongs to (its ``sub``): NotAuthorizedException for an
+        unknown, signed-out, expired or deleted user's token, or a disabled user."""
         user = moto.access_token_owner(access_token) if isinstance(access_token, str) else None
         if user is None:
             raise not_authorized("Invalid Access Token")
+        if float(moto.token_claims(access_token).get("exp") or 0) <= self.now():
+            raise not_authorized("Access Token has expired")
         if not user.enabled:
             raise not_authorized("User is disabled.")
         return user

@@ -220,4 +220,6 @@ def canonical_forward(ext: Ext, req: Request) -> Forward:
     return Forward(json.dumps(body).encode())
 
 
-OPERATIONS = {name: canonical_forward for name in FORWARDED_WITH_USERNAME}
+# Only what moto answers: the others (AdminSetUserSettings, AdminGetUserAuthFactors ...) are unsupported,
+# and forwarding them would make moto crash (HTTP 500, which SDKs retry) instead.
+OPERATIONS = {name: canonical_forward for name in FORWARDED_WITH_USERNAME if moto.implements(name)}

@@ -1,13 +1,19 @@
-"""The one module that reads (and, in two documented places, writes) moto's Cognito internals."""
+"""The one module that reads (and, in documented places, writes) moto's Cognito internals (moto_store: the
+whole store at once, for snapshots and the state file)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import jwt
+from botocore import xform_name
 from joserfc import jwt as joserfc_jwt
 from moto.cognitoidp.models import (
     CognitoIdpUser,
@@ -37,6 +43,7 @@ class ClientInfo:
     read_attributes: tuple[str, ...] | None  # None: the client may read every attribute (Cognito's default)
     write_attributes: tuple[str, ...] | None
     auth_session_minutes: int  # AuthSessionValidity, 3-15 (Cognito's default 3)
+    refresh_token_seconds: float = 30 * 86400.0  # RefreshTokenValidity in TokenValidityUnits (30 days)
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,32 @@ def _optional_tuple(value: Any) -> tuple[str, ...] | None:
     return tuple(value) if value else None
 
 
+# TokenValidityUnits values (CreateUserPoolClient API reference), in seconds.
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _validity_seconds(cfg: dict[str, Any], token: str, default: float, default_unit: str) -> float:
+    """Seconds a ``token`` ("RefreshToken", "AccessToken" ...) of this app client is valid for."""
+    try:
+        amount = float(cfg.get(f"{token}Validity") or default)
+    except (TypeError, ValueError):
+        amount = default
+    unit = (cfg.get("TokenValidityUnits") or {}).get(token) or default_unit
+    return amount * _UNIT_SECONDS.get(unit, _UNIT_SECONDS[default_unit])
+
+
+@functools.cache
+def _moto_operations() -> frozenset[str]:
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    return frozenset(name for name in dir(CognitoIdpResponse) if not name.startswith("_"))
+
+
+def implements(operation: str) -> bool:
+    """True when moto's Cognito has a handler for ``operation`` (an API name such as "ListGroups")."""
+    return xform_name(operation) in _moto_operations()
+
+
 def client_info(client_id: str) -> ClientInfo | None:
     for pool in _pools():
         client = pool.clients.get(client_id)
@@ -110,6 +143,7 @@ def client_info(client_id: str) -> ClientInfo | None:
                 read_attributes=_optional_tuple(cfg.get("ReadAttributes")),
                 write_attributes=_optional_tuple(cfg.get("WriteAttributes")),
                 auth_session_minutes=int(cfg.get("AuthSessionValidity") or 3),
+                refresh_token_seconds=_validity_seconds(cfg, "RefreshToken", 30, "days"),
             )
     return None
 
@@ -220,13 +254,29 @@ def user_records(pool_id: str) -> Iterator[tuple[str, str, dict[str, str]]]:
         yield user.username, user.id, user.attribute_lookup
 
 
+def token_claims(token: str) -> dict[str, Any]:
+    """The claims of one of moto's JWTs, unverified (only for tokens found in moto's own records); {} if
+    it is not a JWT. Just the payload segment decoded: pruning reads thousands of them under the lock."""
+    try:
+        segment = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
 def access_token_owner(token: str) -> UserInfo | None:
-    """The user an access token was issued to, or None when moto does not know it (or signed it out)."""
+    """The user an access token was issued to, or None when moto does not know it (or signed it out).
+
+    A token belongs to the user's ``sub``: a later user given the same username is not its owner.
+    """
     for pool in _pools():
         entry = pool.access_tokens.get(token)
         if entry is not None:
             user = pool._get_user(entry[1])
-            return _user_info(pool, user) if user is not None else None
+            if user is None or token_claims(token).get("sub") != user.id:
+                return None
+            return _user_info(pool, user)
     return None
 
 
@@ -244,6 +294,56 @@ def refresh_token_owner(pool_id: str, token: str) -> tuple[str, str] | None:
     pool = _pool(pool_id)
     entry = pool.refresh_tokens.get(token) if pool is not None else None
     return (entry[0], entry[1]) if entry else None
+
+
+def forget_tokens(pool_id: str, username: str) -> None:
+    """Write: drop every access, ID and refresh token issued to ``username`` (a user being deleted), so
+    that none of them works for a later user given the same username."""
+    pool = _pool(pool_id)
+    if pool is None:
+        return
+    for store in (pool.access_tokens, pool.id_tokens, pool.refresh_tokens):
+        for token, entry in list(store.items()):
+            if entry is not None and entry[1] == username:
+                del store[token]
+
+
+def refresh_tokens() -> Iterator[tuple[str, str, str | None, str | None]]:
+    """Read: (pool id, refresh token, client id, username) of every refresh token moto keeps; the last two
+    are None for a token signed out or revoked."""
+    for pool in _pools():
+        for token, entry in list(pool.refresh_tokens.items()):
+            yield pool.id, token, entry[0] if entry else None, entry[1] if entry else None
+
+
+# access token -> its ``exp``, so that pruning decodes each token once, not at every save.
+_EXPIRY: dict[str, float] = {}
+
+
+def prune_tokens(now: float, refresh_expired: Callable[[str], bool]) -> int:
+    """Write: drop access tokens whose ``exp`` (epoch seconds) is past at ``now``, every ID-token record
+    (moto never reads them: see ``reissue_id_token``) and the refresh tokens ``refresh_expired(token)``
+    says have expired; returns how many went."""
+    global _EXPIRY
+    dropped = 0
+    live: dict[str, float] = {}
+    for pool in _pools():
+        dropped += len(pool.id_tokens)
+        pool.id_tokens.clear()
+        for token in list(pool.access_tokens):
+            expiry = _EXPIRY.get(token)
+            if expiry is None:
+                expiry = float(token_claims(token).get("exp") or 0)
+            if expiry <= now:
+                del pool.access_tokens[token]
+                dropped += 1
+            else:
+                live[token] = expiry
+        for token in [t for t in list(pool.refresh_tokens) if refresh_expired(t)]:
+            del pool.refresh_tokens[token]
+            dropped += 1
+    _EXPIRY = live
+    return dropped
 
 
 def revoke_refresh_token(pool_id: str, token: str, origin_jti: str | None) -> None:
@@ -267,10 +367,11 @@ def revoke_refresh_token(pool_id: str, token: str, origin_jti: str | None) -> No
 
 
 def reissue_id_token(pool_id: str, token: str, claims: dict[str, Any], remove: Iterable[str]) -> str:
-    """Write: re-sign a moto ID token with ``claims`` set and ``remove`` dropped, keeping moto's record.
+    """Write: re-sign a moto ID token with ``claims`` set and ``remove`` dropped.
 
-    Same key (the pool's, as served by its JWKS) and header; moto's ``id_tokens`` entry moves to the
-    new string so everything that looks tokens up keeps working.
+    Same key (the pool's, as served by its JWKS) and header. moto's ``id_tokens`` record of the token is
+    dropped, not moved: moto only ever writes that dict (an ID token is checked against the JWKS, never
+    looked up), and keeping a record of every ID token would grow the state by a kilobyte a sign-in.
     """
     pool = _pool(pool_id)
     if pool is None:
@@ -280,9 +381,7 @@ def reissue_id_token(pool_id: str, token: str, claims: dict[str, Any], remove: I
         payload.pop(name, None)
     payload.update(claims)
     new = joserfc_jwt.encode({"kid": "dummy", "alg": "RS256"}, payload, pool.json_web_key)
-    entry = pool.id_tokens.pop(token, None)
-    if entry is not None:
-        pool.id_tokens[new] = entry
+    pool.id_tokens.pop(token, None)
     return new
 
 
@@ -311,52 +410,6 @@ def bulk_create_users(
     for username, password, attributes in users:
         user = CognitoIdpUser(pool_id, username, password, UserStatus(status), attributes)
         pool.users[user.username] = user
-
-
-# moto's Cognito store lives in these attributes of each regional backend.
-_STORE_ATTRIBUTES = ("user_pools", "user_pool_domains", "sessions")
-
-
-def snapshot_store() -> dict[tuple[str, str], dict[str, Any]]:
-    """Read: a deep copy of every existing Cognito backend's store, keyed by (account, region)."""
-    import copy
-
-    snapshot = {}
-    for account, regions in list(cognitoidp_backends.items()):
-        for region, backend in list(regions.items()):
-            snapshot[(account, region)] = copy.deepcopy(
-                {name: getattr(backend, name) for name in _STORE_ATTRIBUTES}
-            )
-    return snapshot
-
-
-def live_store() -> dict[tuple[str, str], dict[str, Any]]:
-    """Read: every Cognito backend's store itself (not a copy), to pickle while holding the lock."""
-    return {
-        (account, region): {name: getattr(backend, name) for name in _STORE_ATTRIBUTES}
-        for account, regions in list(cognitoidp_backends.items())
-        for region, backend in list(regions.items())
-    }
-
-
-def restore_store(snapshot: dict[tuple[str, str], dict[str, Any]], *, copy: bool = True) -> None:
-    """Write: make moto's Cognito store equal to ``snapshot``.
-
-    ``copy=True`` installs a deep copy, so the snapshot can be reused; ``copy=False`` installs the
-    snapshot's own objects (for one read from a state file, which nothing else holds).
-    """
-    import copy as copying
-
-    clone = copying.deepcopy if copy else (lambda value: value)
-    for account, regions in list(cognitoidp_backends.items()):
-        for region, backend in list(regions.items()):
-            if (account, region) not in snapshot:
-                for name in _STORE_ATTRIBUTES:
-                    setattr(backend, name, type(getattr(backend, name))())
-    for (account, region), saved in snapshot.items():
-        backend = cognitoidp_backends[account][region]  # created on first use, as moto does
-        for name in _STORE_ATTRIBUTES:
-            setattr(backend, name, clone(saved[name]))
 
 
 def account_id() -> str:

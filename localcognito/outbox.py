@@ -6,8 +6,27 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+# Every message has these (strings); "code" or "temporary_password" may be added (strings too).
+FIELDS = ("username", "destination", "kind", "pool_id", "time")
+OPTIONAL_FIELDS = ("code", "temporary_password")
+
+
+def check_messages(messages: Any) -> None:
+    """ValueError (one line) unless ``messages`` is a list of messages as ``Outbox.deliver`` writes them."""
+    if not isinstance(messages, list):
+        raise ValueError("the outbox is not a list of messages")
+    for message in messages:
+        if (
+            not isinstance(message, dict)
+            or not all(isinstance(message.get(name), str) for name in FIELDS)
+            or not all(isinstance(message.get(name, ""), str) for name in OPTIONAL_FIELDS)
+        ):
+            raise ValueError("the outbox holds something that is not a message")
+
 
 class Outbox:
+    """Every message localcognito would have sent, oldest first, as dicts (see ``deliver``); thread-safe."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 import threading
 from collections.abc import Callable
@@ -13,11 +12,12 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import moto_adapter as moto
+from . import moto_store, refresh
 from .app import LocalCognitoApp
-from .core import Ext, Settings, State
+from .core import Ext, Settings
 from .faults import Faults
-from .persistence import StateFile, without_sessions
+from .outbox import check_messages
+from .persistence import StateFile, StateFileError, checked_state, without_sessions
 from .wire import MotoWire
 
 
@@ -96,6 +96,7 @@ class LocalCognitoServer:
 
     def _open_state(self) -> None:
         if self.state_file is not None:
+            self.state_file.acquire()  # StateFileError: another localcognito keeps its state there
             self.state_file.load()
             self.app.on_change = self.state_file.changed
             self.state_file.start()
@@ -110,10 +111,15 @@ class LocalCognitoServer:
         self.ext.wire.call("ListUserPools", "us-east-1", {"MaxResults": 1})
 
     def serve_forever(self) -> None:
-        """Run in the calling thread (used by ``python -m localcognito``)."""
+        """Run in the calling thread (used by ``python -m localcognito``); StateFileError when the state
+        file is in use by another localcognito."""
         handler = _VerboseHandler if self.verbose else _QuietHandler
         self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=handler)
-        self._open_state()
+        try:
+            self._open_state()
+        except StateFileError:
+            self._server.server_close()
+            raise
         try:
             self._server.serve_forever()
         finally:
@@ -128,28 +134,40 @@ class LocalCognitoServer:
     def state_payload(self) -> dict[str, Any]:
         """What the state file keeps (call with ``ext.lock`` held): moto's store, localcognito's, outbox."""
         return {
-            "store": moto.live_store(),
+            "store": moto_store.live_store(),
             "state": without_sessions(self.ext.state),
             "outbox": self.ext.outbox.messages(),
         }
 
     def load_state(self, payload: dict[str, Any]) -> None:
-        """Replace everything with a payload read from a state file (see ``state_payload``)."""
-        state = payload["state"]
-        if not isinstance(state, State):
-            raise TypeError("the state file holds no localcognito state")
-        for spec in dataclasses.fields(State):  # a file from before a field was added: start it empty
-            if not hasattr(state, spec.name) and spec.default_factory is not dataclasses.MISSING:
-                setattr(state, spec.name, spec.default_factory())
+        """Replace everything with a payload read from a state file (see ``state_payload``).
+
+        Every part is checked first: StateFileError (one line), and nothing restored, when one is unusable.
+        """
+        missing = [part for part in ("store", "state", "outbox") if part not in payload]
+        if missing:
+            raise StateFileError(f"it has no {missing[0]}")
+        try:
+            moto_store.check_store(payload["store"])
+            check_messages(payload["outbox"])
+        except ValueError as exc:
+            raise StateFileError(str(exc)) from None
+        state = checked_state(payload["state"])
         with self.ext.lock:
-            moto.restore_store(payload["store"], copy=False)
+            moto_store.restore_store(payload["store"], copy=False)
             self.ext.state = state
             self.ext.outbox.replace(payload["outbox"])
+            refresh.adopt_unrecorded_tokens(self.ext)
+
+    def prune_expired(self) -> int:
+        """Drop expired tokens, codes and rate-limit times (call with ``ext.lock`` held); the count."""
+        return refresh.prune_expired_tokens(self.ext)
 
     def snapshot(self) -> Snapshot:
         """An in-memory copy of everything the server holds (moto's store and localcognito's own)."""
         with self.ext.lock:
-            return Snapshot(moto.snapshot_store(), copy.deepcopy(self.ext.state), self.ext.outbox.messages())
+            state = copy.deepcopy(self.ext.state)
+            return Snapshot(moto_store.snapshot_store(), state, self.ext.outbox.messages())
 
     def restore(self, snapshot: Snapshot) -> None:
         """Put the server back to ``snapshot`` (reusable: the snapshot itself is never modified).
@@ -158,7 +176,7 @@ class LocalCognitoServer:
         test fixtures use it for. Faults are cleared, as with ``reset()``.
         """
         with self.ext.lock:
-            moto.restore_store(snapshot.store)
+            moto_store.restore_store(snapshot.store)
             self.ext.state = copy.deepcopy(snapshot.state)
             self.ext.outbox.replace(snapshot.outbox)
             self.faults.clear()

@@ -93,6 +93,15 @@ def ensure_staff_account(
         )
 
 
+def has_authenticator(endpoint_url: str, pool: PoolSettings, username: str) -> bool:
+    """True when ``username`` (any name of the user) has an authenticator app (TOTP) set up: AdminGetUser's
+    UserMFASettingList. Raises ``errors.CognitoError`` subclasses (the user not existing among them)."""
+    with translated():
+        client = local_client(endpoint_url, pool.region)
+        user = client.admin_get_user(UserPoolId=pool.pool_id, Username=username)
+    return "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or ())
+
+
 def _ensure_staff_account(
     client, pool: PoolSettings, username: str, password: str, email: str, groups: list[str]
 ) -> bool:

@@ -2,21 +2,48 @@
 
 ``.local/`` at the repository root, or LOCAL_DATA_DIR, holds, all mode 0600: ``localcognito-state.pickle``
 (the pool, users, TOTP secrets, devices, outbox), ``staff.json`` (the staff password runlocal generated,
-so the next start prints the same one) and ``env`` (the variables another terminal's ``manage.py`` needs
-to use the local pool). Nothing here talks to Cognito.
+so the next start prints the same one), ``env`` (the variables another terminal's ``manage.py`` needs
+to use the local pool) and ``.lock``, which a running ``make run`` holds (``lock_data_dir``) so that a
+second one cannot share the folder. Nothing here talks to Cognito, and nothing here needs Django:
+``python -m accounts.management.local_data --reset`` is what ``make reset-local`` runs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 
 STATE_FILE = "localcognito-state.pickle"
 STAFF_FILE = "staff.json"
 ENV_FILE = "env"
+LOCK_FILE = ".lock"
+
+
+class DataDirInUse(Exception):
+    """Another process (a running ``make run`` or its local Cognito) holds the local-data folder's lock."""
+
+
+def lock_data_dir(folder: Path) -> int:
+    """Take the local-data folder's lock; returns its file descriptor, held until closed (or exit).
+
+    An advisory ``flock`` on ``.lock`` in the folder (created mode 0700/0600): the kernel releases it when
+    every process holding the descriptor has ended, crash or not, so a stale lock cannot outlive them.
+    Pass the descriptor to a child (``pass_fds``) to keep the folder locked while the child lives.
+    Raises DataDirInUse when another process holds it, OSError when the folder cannot be made.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise DataDirInUse(str(folder)) from None
+    return fd
 
 
 def data_dir(base_dir: Path) -> Path:
@@ -67,10 +94,43 @@ def write_env_file(folder: Path, variables: dict[str, str]) -> Path:
 
 
 def reset_local_data(folder: Path) -> list[Path]:
-    """Delete what local mode keeps (state, staff password, env file); returns what was removed."""
+    """Delete what local mode keeps (state, staff password, env file); returns what was removed.
+
+    The lock file stays (deleting a held lock file would let a second process lock a new one); hold the
+    lock (``lock_data_dir``) while calling this.
+    """
     removed = []
     for path in [*folder.glob(STATE_FILE + "*"), folder / STAFF_FILE, folder / ENV_FILE]:
-        if path.exists():
+        if path.is_file() or path.is_symlink():
             path.unlink()
             removed.append(path)
     return removed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m accounts.management.local_data --reset`` (``make reset-local``): forget the local pool.
+
+    Refuses (exit status 1, one line) while a ``make run`` holds the folder.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["--reset"]:
+        print("usage: python -m accounts.management.local_data --reset", file=sys.stderr)
+        return 2
+    folder = data_dir(Path.cwd())
+    if not folder.is_dir():
+        return 0
+    try:
+        fd = lock_data_dir(folder)
+    except DataDirInUse:
+        print(f"{folder} is in use by a running make run: stop it first.", file=sys.stderr)
+        return 1
+    try:
+        for path in reset_local_data(folder):
+            print(f"Removed {path}")
+    finally:
+        os.close(fd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -203,6 +203,35 @@ def test_resending_an_invitation_needs_somewhere_to_send_it(local: Cog) -> None:
     assert still["ChallengeName"] == "NEW_PASSWORD_REQUIRED"  # the temporary password was not replaced
 
 
+def test_an_invitation_only_sms_could_carry_is_refused_and_changes_nothing(local: Cog) -> None:
+    """localcognito sends no SMS: a phone-only user's invitation is refused as in a pool without SMS."""
+    pool_id, client_id = local_pool(local)
+    phone = [{"Name": "phone_number", "Value": "+15555550123"}]
+    with pytest.raises(ClientError) as created:
+        local.idp.admin_create_user(UserPoolId=pool_id, Username="phoned", UserAttributes=phone)
+    assert error_code(created) == "InvalidParameterException"
+    assert "SMS" in created.value.response["Error"]["Message"]
+    local.idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username="phoned",
+        UserAttributes=phone,
+        TemporaryPassword="Temp-Passw0rd!x",
+        MessageAction="SUPPRESS",
+    )
+    with pytest.raises(ClientError) as resent:
+        local.idp.admin_create_user(UserPoolId=pool_id, Username="phoned", MessageAction="RESEND")
+    assert error_code(resent) == "InvalidParameterException"
+    assert "SMS" in resent.value.response["Error"]["Message"]
+    still = local.idp.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "phoned", "PASSWORD": "Temp-Passw0rd!x"},
+    )
+    assert still["ChallengeName"] == "NEW_PASSWORD_REQUIRED"  # the temporary password was not replaced
+    assert not [m for m in local.outbox() if m["username"] == "phoned"]
+
+
 # ---- rows 12 and 13 --------------------------------------------------------------------------------
 def test_list_users_accepts_a_quoted_attribute_name(cog: Cog) -> None:
     username = cog.make_user()
@@ -260,6 +289,7 @@ def test_every_operation_answers_in_json_never_an_html_page(local: Cog) -> None:
     for operation in [*operations, "NoSuchOperation"]:
         status, content_type, body = _raw(local.server.url, operation)
         assert "json" in content_type, (operation, status, body[:80])
+        assert status < 500, (operation, status, body[:120])  # a 500 is retried by every SDK
         data = json.loads(body)
         if status >= 400:
             assert data.get("__type"), (operation, data)
@@ -269,3 +299,91 @@ def test_every_operation_answers_in_json_never_an_html_page(local: Cog) -> None:
     assert status == 400
     assert json.loads(body)["__type"] == "UnsupportedOperationException"
     assert json.loads(_raw(local.server.url, "NoSuchOperation")[2])["__type"] == "UnknownOperationException"
+
+
+# ---- issue #12 follow-up, items 5 and 7 --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("AdminSetUserSettings", {"MFAOptions": []}),
+        ("AdminUpdateAuthEventFeedback", {"EventId": "event", "FeedbackValue": "Valid"}),
+        ("AdminGetUserAuthFactors", {}),
+    ],
+)
+def test_operations_moto_lacks_are_unsupported_not_a_crash(local: Cog, operation: str, params: dict) -> None:
+    username = local.make_user()
+    body = {"UserPoolId": local.pool_id, "Username": username, **params}
+    status, _, answer = _raw(local.server.url, operation, json.dumps(body).encode())
+    assert (status, json.loads(answer)["__type"]) == (400, "UnsupportedOperationException")
+
+
+def test_what_moto_crashes_on_is_answered_as_the_clients_mistake(cog: Cog) -> None:
+    with pytest.raises(ClientError) as no_pool:
+        cog.idp.list_resource_servers(UserPoolId="us-east-1_NoSuchPool", MaxResults=5)
+    assert error_code(no_pool) == "ResourceNotFoundException"
+    assert no_pool.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as no_client:
+        cog.idp.update_user_pool_client(UserPoolId="us-east-1_NoSuchPool", ClientId="nosuchclient")
+    assert error_code(no_client) == "ResourceNotFoundException"
+
+
+def test_a_missing_required_parameter_moto_crashes_on_is_invalid(local: Cog) -> None:
+    status, _, answer = _raw(local.server.url, "ListResourceServers", json.dumps({}).encode())
+    assert (status, json.loads(answer)["__type"]) == (400, "InvalidParameterException")
+
+
+PAGINATED = ["ListUsersInGroup", "ListGroups", "ListUserPools", "ListUserPoolClients"]
+
+
+@pytest.mark.parametrize("operation", PAGINATED)
+def test_a_bad_pagination_token_is_an_invalid_parameter(cog: Cog, operation: str) -> None:
+    params: dict[str, Any] = {
+        "ListUsersInGroup": {"UserPoolId": cog.pool_id, "GroupName": "portal-staff"},
+        "ListGroups": {"UserPoolId": cog.pool_id},
+        "ListUserPools": {"MaxResults": 10},
+        "ListUserPoolClients": {"UserPoolId": cog.pool_id},
+    }[operation]
+    token = {"NextToken": "not-a-token"}
+    with pytest.raises(ClientError) as exc:
+        getattr(cog.idp, botocore.xform_name(operation))(**params, **token)
+    assert error_code(exc) == "InvalidParameterException"
+
+
+# ---- issue #12 follow-up, item 14 ------------------------------------------------------------------
+def test_auth_session_validity_over_15_minutes_is_refused(local: Cog) -> None:
+    minutes = 16  # botocore itself refuses fewer than 3
+    pool_id, client_id = local_pool(local)
+    with pytest.raises(ClientError) as created:
+        local.idp.create_user_pool_client(UserPoolId=pool_id, ClientName="c", AuthSessionValidity=minutes)
+    assert error_code(created) == "InvalidParameterException"
+    with pytest.raises(ClientError) as updated:
+        local.idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, AuthSessionValidity=minutes)
+    assert error_code(updated) == "InvalidParameterException"
+    clients = local.idp.list_user_pool_clients(UserPoolId=pool_id, MaxResults=10)["UserPoolClients"]
+    assert [c["ClientId"] for c in clients] == [client_id]
+    local.idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, AuthSessionValidity=15)
+
+
+def test_mfa_cannot_be_required_without_a_factor(local: Cog) -> None:
+    pool_id, _ = local_pool(local)
+    for mode in ("ON", "OPTIONAL"):
+        with pytest.raises(ClientError) as exc:
+            local.idp.set_user_pool_mfa_config(
+                UserPoolId=pool_id, MfaConfiguration=mode, SoftwareTokenMfaConfiguration={"Enabled": False}
+            )
+        assert error_code(exc) == "InvalidParameterException"
+    assert local.idp.get_user_pool_mfa_config(UserPoolId=pool_id)["MfaConfiguration"] == "OFF"
+    local.idp.set_user_pool_mfa_config(
+        UserPoolId=pool_id, MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True}
+    )
+    assert local.idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["MfaConfiguration"] == "ON"
+
+
+def test_a_pool_takes_aliases_or_email_as_username_not_both(local: Cog) -> None:
+    before = len(local.idp.list_user_pools(MaxResults=60)["UserPools"])
+    with pytest.raises(ClientError) as exc:
+        local.idp.create_user_pool(
+            PoolName="both-" + uuid.uuid4().hex[:8], AliasAttributes=["email"], UsernameAttributes=["email"]
+        )
+    assert error_code(exc) == "InvalidParameterException"
+    assert len(local.idp.list_user_pools(MaxResults=60)["UserPools"]) == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -176,3 +177,183 @@ def test_a_state_file_others_could_write_is_not_loaded(tmp_path: Path) -> None:
     with localcognito(state) as (url, stderr):
         assert boto(url).list_user_pools(MaxResults=10)["UserPools"] == []
     assert any("writable by others" in line for line in stderr)
+
+
+def _stack_global(module: str, name: str, argument: str) -> bytes:
+    """A protocol-4 pickle calling ``module``.``name``(argument) through STACK_GLOBAL (dotted names too)."""
+
+    def short(text: str) -> bytes:
+        raw = text.encode()
+        return b"\x8c" + bytes([len(raw)]) + raw
+
+    call = short(module) + short(name) + b"\x93" + short(argument) + b"\x85R."
+    return persistence.MAGIC + b"\x80\x04" + call
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("moto.settings", "os.system"),  # the tester's bypass: an allowed prefix, then a dotted walk
+        ("localcognito.persistence", "os.system"),
+        ("localcognito.core", "secrets.os.system"),
+        ("moto.cognitoidp.models", "CognitoIdpUser.__init__.__globals__"),
+        ("posix", "system"),
+        ("os", "system"),
+        ("builtins", "eval"),
+        ("builtins", "exec"),
+        ("builtins", "getattr"),
+        ("builtins", "__import__"),
+        ("copyreg", "_reconstructor"),
+        ("functools", "partial"),
+        ("subprocess", "getoutput"),
+    ],
+)
+def test_a_state_file_resolves_no_name_outside_the_allow_list(tmp_path: Path, module: str, name: str) -> None:
+    marker = tmp_path / "pwned"
+    with pytest.raises(persistence.StateFileError):
+        persistence.loads(_stack_global(module, name, f"touch {marker}"))
+    assert not marker.exists()
+
+
+def test_every_kind_of_object_a_pool_holds_survives_the_allow_list(local) -> None:
+    """IdPs, resource servers, domains, custom attributes, groups, users, tokens, codes, TOTP, devices."""
+    idp, pool_id = local.idp, local.pool_id
+    idp.create_identity_provider(
+        UserPoolId=pool_id,
+        ProviderName="Google",
+        ProviderType="Google",
+        ProviderDetails={"client_id": "id", "client_secret": "secret", "authorize_scopes": "openid"},
+    )
+    idp.create_resource_server(UserPoolId=pool_id, Identifier="api", Name="api")
+    idp.create_user_pool_domain(UserPoolId=pool_id, Domain="lc-" + local.name())
+    idp.add_custom_attributes(
+        UserPoolId=pool_id, CustomAttributes=[{"Name": "tier", "AttributeDataType": "String"}]
+    )
+    user = local.make_user()
+    idp.admin_add_user_to_group(UserPoolId=pool_id, Username=user, GroupName="portal-staff")
+    _, tokens = local.enrol(user)  # a TOTP secret, tokens and a new device
+    local.remember(tokens)
+    local.sign_up()  # a confirmation code
+    with local.server.ext.lock:
+        data = persistence.dumps(local.server.state_payload())
+    payload = persistence.loads(data)
+    pool = next(p for s in payload["store"].values() for p in s["user_pools"].values() if p.id == pool_id)
+    assert set(pool.identity_providers) == {"Google"} and set(pool.resource_servers) == {"api"}
+    assert user in pool.users and payload["state"].devices and payload["state"].totp
+
+
+def _damaged(payload: dict, damage: str) -> dict:
+    """A copy of a good payload with one part broken as a hand-edited file might be."""
+    broken = dict(payload)
+    if damage == "no outbox":
+        del broken["outbox"]
+    elif damage == "outbox an int":
+        broken["outbox"] = 5
+    elif damage == "outbox of strings":
+        broken["outbox"] = ["x"]
+    elif damage == "store an int":
+        broken["store"] = 5
+    elif damage == "store of strings":
+        broken["store"] = {("123456789012", "us-east-1"): "x"}
+    elif damage == "state a dict":
+        broken["state"] = {}
+    elif damage == "devices an int":
+        broken["state"] = dataclasses.replace(payload["state"], devices=5)
+    return broken
+
+
+DAMAGES = [
+    "no outbox",
+    "outbox an int",
+    "outbox of strings",
+    "store an int",
+    "store of strings",
+    "state a dict",
+    "devices an int",
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_payload_restores_nothing_and_says_so_in_one_line(
+    local, tmp_path: Path, damage: str
+) -> None:
+    local.make_user()
+    with local.server.ext.lock:
+        payload = local.server.state_payload()
+        payload.pop("moto", None)
+        data = persistence.dumps(_damaged(payload, damage))
+    state = tmp_path / "localcognito-state.pickle"
+    state.write_bytes(data)
+    state.chmod(0o600)
+    with localcognito(state) as (url, stderr):
+        assert boto(url).list_user_pools(MaxResults=10)["UserPools"] == []  # no pool restored
+    assert not any("Traceback" in line for line in stderr), stderr
+    assert [line for line in stderr if line.strip()] == [
+        next(line for line in stderr if "ignored" in line and "starting empty" in line)
+    ]
+
+
+def test_a_directory_given_as_the_state_file_is_refused_and_never_moved(tmp_path: Path) -> None:
+    folder = tmp_path / "state-folder"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    result = subprocess.run(
+        [sys.executable, "-m", "localcognito", "--port", str(free_port()), "--state", str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is a directory" in lines[0], result.stderr
+    assert (folder / "keep.txt").read_text() == "mine"
+    assert not (tmp_path / "state-folder.bad").exists()
+
+
+def test_refresh_tokens_from_a_file_older_than_token_records_still_refresh(tmp_path: Path) -> None:
+    state = tmp_path / "localcognito-state.pickle"
+    with localcognito(state) as (url, _):
+        idp = boto(url)
+        pool_id = idp.create_user_pool(PoolName="old-file", MfaConfiguration="OFF")["UserPool"]["Id"]
+        client_id = idp.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="c",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        idp.admin_create_user(UserPoolId=pool_id, Username="olga", MessageAction="SUPPRESS")
+        idp.admin_set_user_password(UserPoolId=pool_id, Username="olga", Password=PASSWORD, Permanent=True)
+        tokens = idp.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "olga", "PASSWORD": PASSWORD},
+        )["AuthenticationResult"]
+    payload = persistence.loads(state.read_bytes())
+    del payload["state"].refresh_issued  # as written before localcognito recorded refresh tokens
+    state.write_bytes(persistence.dumps({k: v for k, v in payload.items() if k != "moto"}))
+    with localcognito(state) as (url, stderr):
+        refreshed = boto(url).initiate_auth(
+            ClientId=client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]},
+        )
+        assert refreshed["AuthenticationResult"]["AccessToken"]
+    assert not [line for line in stderr if "ignored" in line]
+
+
+def test_a_second_localcognito_on_the_same_state_file_is_refused(tmp_path: Path) -> None:
+    state = tmp_path / "localcognito-state.pickle"
+    with localcognito(state) as (url, _):
+        bootstrap_pool(boto(url))
+        second = subprocess.run(
+            [sys.executable, "-m", "localcognito", "--port", str(free_port()), "--state", str(state)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert second.returncode == 2
+    assert "in use by another localcognito" in second.stderr and "Traceback" not in second.stderr
+    with localcognito(state) as (url, stderr):  # the first one's lock went with it
+        assert boto(url).list_user_pools(MaxResults=10)["UserPools"]
+    assert not [line for line in stderr if "ignored" in line]

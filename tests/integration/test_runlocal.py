@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pyotp
+import pytest
 
 from localcognito.core import secret_hash
 from tests.conftest import boto_client
@@ -83,17 +87,22 @@ def test_runlocal_starts_everything_prints_credentials_and_stops_on_ctrl_c(tmp_p
         assert sock.connect_ex(("127.0.0.1", cognito_port)) != 0
 
 
-def run_local(tmp_path, env_extra: dict[str, str]) -> tuple[subprocess.Popen, int, int]:
-    portal_port, cognito_port = free_port(), free_port()
-    env = {
+def local_env(tmp_path, env_extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a `make run` on free ports with its data (and database) under ``tmp_path``."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_", "LOCAL_"))},
         "DJANGO_DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "PORT": str(portal_port),
-        "LOCAL_COGNITO_PORT": str(cognito_port),
+        "PORT": str(free_port()),
+        "LOCAL_COGNITO_PORT": str(free_port()),
         "LOCAL_DATA_DIR": str(tmp_path / "local-data"),
         **env_extra,
     }
+
+
+def run_local(tmp_path, env_extra: dict[str, str]) -> tuple[subprocess.Popen, int, int]:
+    env = local_env(tmp_path, env_extra)
+    portal_port, cognito_port = int(env["PORT"]), int(env["LOCAL_COGNITO_PORT"])
     process = subprocess.Popen(
         [sys.executable, "manage.py", "runlocal"],
         cwd=ROOT,
@@ -208,5 +217,124 @@ def test_runlocal_refuses_a_busy_port_and_never_touches_what_listens_there(tmp_p
         )
     assert result.returncode != 0
     assert f"port {busy} is in use" in result.stderr and "LOCAL_COGNITO_PORT" in result.stderr
+    assert "LOCAL_DATA_DIR" in result.stderr  # a second make run needs a folder of its own too
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "local-data" / "staff.json").exists()  # nothing was set up anywhere
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_second_make_run_on_the_same_folder_is_refused_until_the_first_is_gone(tmp_path):
+    """Two instances saving one state file would wipe each other's users (issue #12 follow-up, item 3)."""
+    first, _, cognito_port = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x"})
+    state = tmp_path / "local-data" / "localcognito-state.pickle"
+    try:
+        second = subprocess.Popen(  # other ports, the same folder
+            [sys.executable, "manage.py", "runlocal"],
+            cwd=ROOT,
+            env=local_env(tmp_path, {}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            out, err = second.communicate(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # had it started, nothing of it may stay behind
+                os.killpg(second.pid, signal.SIGKILL)
+        assert second.returncode != 0
+        assert "in use by another make run" in err and "LOCAL_DATA_DIR" in err
+        assert "Traceback" not in err + out
+        reset = subprocess.run(
+            ["make", "-s", "reset-local"],
+            cwd=ROOT,
+            env=local_env(tmp_path, {}),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert reset.returncode != 0 and "in use" in reset.stderr  # nothing deleted under a running pool
+        assert state.exists() or listening(cognito_port)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # a crash: no clean-up at all
+        first.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while listening(cognito_port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    again, _, _ = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x"})  # no stale lock
+    assert "Traceback" not in stop(again)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_or_sighup_to_make_run_stops_both_servers(tmp_path, signum):
+    """Sent to the runlocal process alone (as a process manager does), not to its process group."""
+    process, portal_port, cognito_port = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x"})
+    try:
+        os.kill(process.pid, signum)
+        output, _ = process.communicate(timeout=30)
+        orphans = [port for port in (portal_port, cognito_port) if listening(port)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # whatever is left of its process group
+            os.killpg(process.pid, signal.SIGKILL)
+    assert orphans == []
+    assert "Traceback" not in output
+    assert (tmp_path / "local-data" / "localcognito-state.pickle").exists()  # saved on its way out
+
+
+def test_a_reused_pool_whose_staff_has_an_authenticator_says_to_use_it(tmp_path):
+    password = "Staff-Passw0rd!x"
+    process, _, cognito_port = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": password})
+    try:
+        config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
+        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
+        secret = {"SECRET_HASH": secret_hash(config["client_secret"], "staff", config["client_id"])}
+        first = admin.admin_initiate_auth(
+            UserPoolId=config["pool_id"],
+            ClientId=config["client_id"],
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "staff", "PASSWORD": password, **secret},
+        )
+        associated = admin.associate_software_token(Session=first["Session"])
+        verified = admin.verify_software_token(
+            Session=associated["Session"], UserCode=pyotp.TOTP(associated["SecretCode"]).now()
+        )
+        admin.admin_respond_to_auth_challenge(
+            UserPoolId=config["pool_id"],
+            ClientId=config["client_id"],
+            ChallengeName="MFA_SETUP",
+            Session=verified["Session"],
+            ChallengeResponses={"USERNAME": "staff", **secret},
+        )
+    finally:
+        first_output = stop(process)
+    assert "first sign-in sets up TOTP" in staff_line(first_output)
+    process, _, _ = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": password})
+    line = staff_line(stop(process))
+    assert "sign in with your authenticator code" in line and "sets up TOTP" not in line
+
+
+def test_make_reset_local_removes_exactly_the_local_data_of_a_folder_with_a_space(tmp_path):
+    folder = tmp_path / "x y"
+    folder.mkdir()
+    kept = [tmp_path / "x", tmp_path / "y", folder / "notes.txt"]
+    for path in kept:
+        path.write_text("mine")
+    names = ("localcognito-state.pickle", "localcognito-state.pickle.bad", "staff.json", "env")
+    gone = [folder / name for name in names]
+    for path in gone:
+        path.write_text("local")
+    result = subprocess.run(
+        ["make", "-s", "reset-local"],
+        cwd=ROOT,
+        env={**os.environ, "LOCAL_DATA_DIR": str(folder)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not any(path.exists() for path in gone)
+    assert all(path.read_text() == "mine" for path in kept)

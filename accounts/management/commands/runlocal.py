@@ -4,7 +4,9 @@ Starts ``python -m localcognito`` on LOCAL_COGNITO_PORT (9229) with its state ke
 folder (``.local/``), bootstraps a pool as cognito_bootstrap would (the same pool, ids and users on every
 start), makes sure the staff account exists, writes ``.local/env`` for manage.py in another terminal,
 migrates, prints where everything is, then runs the development server on PORT (8000) pointed at the
-local pool. Ctrl-C stops both. ``--reset`` (or ``make reset-local``) starts from an empty pool.
+local pool. Ctrl-C, SIGTERM or SIGHUP stops both. ``--reset`` (or ``make reset-local``) starts from an
+empty pool. The local-data folder is locked while it runs (and while its local Cognito lives): a second
+``make run`` on the same folder is refused instead of overwriting the first one's users.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -25,15 +28,25 @@ from django.utils.translation import gettext as _
 
 from accounts.cognito import errors
 from accounts.cognito.bootstrap import DEFAULT_SIGN_IN, SIGN_IN_SHAPES
-from accounts.cognito.provisioning import bootstrap_local, ensure_staff_account, staff_sign_in_name
+from accounts.cognito.provisioning import (
+    bootstrap_local,
+    ensure_staff_account,
+    has_authenticator,
+    staff_sign_in_name,
+)
 from accounts.management.cli import describe_error
 from accounts.management.local_data import (
     STATE_FILE,
+    DataDirInUse,
     data_dir,
+    lock_data_dir,
     reset_local_data,
     staff_password,
     write_env_file,
 )
+
+# Signals that stop `make run` as Ctrl-C does; unlike Ctrl-C in a terminal they reach this process only.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -77,6 +90,16 @@ def stop_child(process: subprocess.Popen, grace: float) -> None:
         process.kill()
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as for Ctrl-C, but the children have not had the signal themselves."""
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    for stop in STOP_SIGNALS:  # one is enough: a second must not interrupt the clean-up
+        signal.signal(stop, signal.SIG_IGN)
+    raise _Stopped
+
+
 class Command(BaseCommand):
     help = "Run the portal against an embedded local Cognito (what `make run` does)."
 
@@ -106,6 +129,33 @@ class Command(BaseCommand):
 
     def handle(self, *args, port: int, cognito_port: int, host: str, reset: bool, **options) -> None:
         folder = data_dir(settings.BASE_DIR)
+        try:
+            lock = lock_data_dir(folder)
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot use the local-data folder %(folder)s: %(reason)s")
+                % {"folder": folder, "reason": exc.strerror or exc}
+            ) from None
+        except DataDirInUse:
+            raise CommandError(
+                _(
+                    "The local-data folder %(folder)s is in use by another make run. Stop that one, or give "
+                    "this one a folder of its own with LOCAL_DATA_DIR=… (and its own ports)."
+                )
+                % {"folder": folder}
+            ) from None
+        previous = {stop: signal.signal(stop, _raise_stopped) for stop in STOP_SIGNALS}
+        try:
+            self.serve(folder, lock, port=port, cognito_port=cognito_port, host=host, reset=reset, **options)
+        finally:
+            for stop, handler in previous.items():
+                signal.signal(stop, handler)
+            os.close(lock)
+
+    def serve(
+        self, folder: Path, lock: int, *, port: int, cognito_port: int, host: str, reset: bool, **options
+    ) -> None:
+        """After the lock: reset, port checks, localcognito, the pool, the portal; until stopped."""
         if reset:
             for path in reset_local_data(folder):
                 self.stdout.write(_("Removed %(path)s") % {"path": path})
@@ -118,30 +168,33 @@ class Command(BaseCommand):
                 raise CommandError(
                     _(
                         "%(name)s's port %(port)d is in use (another make run?). Stop that, or choose "
-                        "another port with %(variable)s=…"
+                        "another port with %(variable)s=… and, for a second make run, a local-data "
+                        "folder of its own with LOCAL_DATA_DIR=…"
                     )
                     % {"name": name, "port": value, "variable": variable}
                 )
         endpoint = f"http://127.0.0.1:{cognito_port}"
         state = folder / STATE_FILE
         command = [sys.executable, "-m", "localcognito", "--port", str(cognito_port), "--quiet"]
-        cognito = subprocess.Popen([*command, "--state", str(state)])  # noqa: S603 (our own module)
-        portal = None
-        interrupted = False
+        cognito = portal = None
+        grace = 0.0
         try:
+            # The local Cognito inherits the folder's lock: it stays locked while that process lives.
+            cognito = subprocess.Popen([*command, "--state", str(state)], pass_fds=(lock,))  # noqa: S603
             wait_until_up(endpoint, cognito)
             try:
                 portal = self.start_portal(endpoint, folder, host=host, port=port, **options)
             except errors.CognitoError as exc:
                 raise CommandError(describe_error(exc)) from None
             portal.wait()
-        except KeyboardInterrupt:
-            interrupted = True
+        except KeyboardInterrupt as stopped:
+            # Ctrl-C reached the children too (one process group): give them time to stop on their own.
+            grace = 0.0 if isinstance(stopped, _Stopped) else 3.0
             self.stdout.write("\n" + _("Stopping."))
         finally:
             for process in (portal, cognito):
                 if process is not None:
-                    stop_child(process, grace=3.0 if interrupted else 0.0)
+                    stop_child(process, grace=grace)
 
     def start_portal(
         self, endpoint: str, folder, *, host: str, port: int, sign_in: str, case_sensitive: bool, **options
@@ -163,6 +216,12 @@ class Command(BaseCommand):
             password=password,
             email=email,
             groups=[settings.COGNITO_STAFF_GROUP, settings.COGNITO_ADMIN_GROUP],
+        )
+        sign_in_name = staff_sign_in_name(pool, username, email)
+        second_factor = (
+            _("sign in with your authenticator code")
+            if has_authenticator(endpoint, pool, sign_in_name)
+            else _("first sign-in sets up TOTP")
         )
         call_command("migrate", interactive=False, verbosity=0)
         variables = {
@@ -186,11 +245,11 @@ class Command(BaseCommand):
                 "(kept from the earlier run: a pool's shape cannot change; "
                 "`make reset-local` to get %(wanted)s)"
             ) % {"wanted": sign_in + (", case-sensitive" if case_sensitive else "")}
-        staff = f"{staff_sign_in_name(pool, username, email)} / {password}"
+        staff = f"{sign_in_name} / {password}"
         rows = [
             (_("Portal"), f"{base}/"),
             (_("Staff pages"), f"{base}/admin/"),
-            (_("Staff account"), f"{staff}  ({_('first sign-in sets up TOTP')})"),
+            (_("Staff account"), f"{staff}  ({second_factor})"),
             (_("Local mailbox"), f"{base}/local/mailbox/  ({_('codes and temporary passwords')})"),
             (_("Local Cognito"), f"{endpoint}  ({_('user pool')} {pool.pool_id}, {kept})"),
             (_("Pool shape"), shape),
