@@ -96,7 +96,7 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
         if active_element(page) == "totp-secret":
             break
     assert active_element(page) == "totp-secret"
-    assert page.locator("button[data-copy-from=totp-secret]").is_visible()
+    page.wait_for_selector("button[data-copy-from=totp-secret]", state="visible")  # added by a script
     secret = page.inner_text("#totp-secret").replace(" ", "")
     pages.check("mfa-setup")
     page.fill("input[name=code]", "000000")

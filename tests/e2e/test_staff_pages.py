@@ -48,18 +48,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="browser test skipped: playwright not installed"
-    )
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium):
+    """The module's Chromium (tests/e2e/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture
@@ -210,7 +201,8 @@ def _check_every_staff_page(browser, live_server, staff_cookie, population, view
         )
         page.click("input[type=submit]")
         page.wait_for_selector("#temporary-password")
-        assert page.locator("button[data-copy]").is_visible()  # the copy button, from a static script
+        # The copy button is added by a static script once the page has loaded: wait for it.
+        page.wait_for_selector("button[data-copy]", state="visible")
         problems += check(page, "temporary-password")
 
         # The bulk confirmation.

@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pyotp
-import pytest
 
 from localcognito.core import secret_hash
 from tests.conftest import boto_client
@@ -39,52 +38,6 @@ def wait_for(url: str, timeout: float = 60.0) -> bytes:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
-
-
-def test_runlocal_starts_everything_prints_credentials_and_stops_on_ctrl_c(tmp_path):
-    portal_port, cognito_port = free_port(), free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_"))},
-        "DJANGO_DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "PORT": str(portal_port),
-        "LOCAL_COGNITO_PORT": str(cognito_port),
-        "LOCAL_STAFF_USERNAME": "opsadmin",
-        "LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x",
-        "LOCAL_DATA_DIR": str(tmp_path / "local-data"),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runlocal"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        health = json.loads(wait_for(f"http://127.0.0.1:{portal_port}/healthz"))
-        assert health["status"] == "ok"
-        config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
-        assert health["cognito"]["pool_id"] == config["pool_id"]
-        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
-        staff = admin.admin_get_user(UserPoolId=config["pool_id"], Username="opsadmin")
-        assert staff["UserStatus"] == "CONFIRMED"
-        groups = admin.admin_list_groups_for_user(UserPoolId=config["pool_id"], Username="opsadmin")
-        assert {g["GroupName"] for g in groups["Groups"]} == {"portal-staff", "portal-admins"}
-        mailbox = wait_for(f"http://127.0.0.1:{portal_port}/local/mailbox/")
-        assert b"Local mailbox" in mailbox
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode is not None
-    assert f"http://127.0.0.1:{portal_port}/" in output
-    assert "opsadmin / Staff-Passw0rd!x" in output
-    assert "/local/mailbox/" in output
-    assert "Traceback" not in output
-    with socket.socket() as sock:  # both servers are gone
-        assert sock.connect_ex(("127.0.0.1", portal_port)) != 0
-        assert sock.connect_ex(("127.0.0.1", cognito_port)) != 0
 
 
 def local_env(tmp_path, env_extra: dict[str, str]) -> dict[str, str]:
@@ -124,57 +77,6 @@ def stop(process: subprocess.Popen) -> str:
 
 def staff_line(output: str) -> str:
     return next(line for line in output.splitlines() if "Staff account:" in line)
-
-
-def test_runlocal_keeps_the_pool_users_and_staff_password_across_restarts(tmp_path):
-    process, _, cognito_port = run_local(tmp_path, {})
-    try:
-        config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
-        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
-        admin.admin_create_user(
-            UserPoolId=config["pool_id"],
-            Username="kept",
-            MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "email", "Value": "kept@example.com"}],
-        )
-    finally:
-        first = stop(process)
-    password = staff_line(first).split(" / ")[1].split()[0]
-    env_file = tmp_path / "local-data" / "env"
-    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    variables = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
-    assert variables["COGNITO_USER_POOL_ID"] == config["pool_id"]
-    assert variables["COGNITO_CLIENT_ID"] == config["client_id"]
-    assert {
-        "DJANGO_DEBUG",
-        "LOCAL_COGNITO",
-        "COGNITO_ENDPOINT_URL",
-        "COGNITO_CLIENT_SECRET",
-        "AWS_REGION",
-    } <= set(variables)
-    assert str(env_file) in first
-
-    process, _, cognito_port = run_local(tmp_path, {})
-    try:
-        again = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
-        assert (again["pool_id"], again["client_id"]) == (config["pool_id"], config["client_id"])
-        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
-        assert admin.admin_get_user(UserPoolId=config["pool_id"], Username="kept")["Username"] == "kept"
-        signed_in = admin.admin_initiate_auth(
-            UserPoolId=config["pool_id"],
-            ClientId=config["client_id"],
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={
-                "USERNAME": "staff",
-                "PASSWORD": password,
-                "SECRET_HASH": secret_hash(config["client_secret"], "staff", config["client_id"]),
-            },
-        )
-        assert signed_in["ChallengeName"] == "MFA_SETUP"  # the printed password is the staff's password
-    finally:
-        second = stop(process)
-    assert staff_line(second) == staff_line(first)  # the same password, printed again
-    assert "Traceback" not in first + second
 
 
 def test_runlocal_starts_clean_from_a_corrupt_state_file_and_says_so(tmp_path):
@@ -269,8 +171,8 @@ def test_a_second_make_run_on_the_same_folder_is_refused_until_the_first_is_gone
     assert "Traceback" not in stop(again)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_sigterm_or_sighup_to_make_run_stops_both_servers(tmp_path, signum):
+def test_sighup_to_make_run_stops_both_servers(tmp_path):
+    signum = signal.SIGHUP  # SIGTERM: see the lifecycle test below
     """Sent to the runlocal process alone (as a process manager does), not to its process group."""
     process, portal_port, cognito_port = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x"})
     try:
@@ -283,38 +185,6 @@ def test_sigterm_or_sighup_to_make_run_stops_both_servers(tmp_path, signum):
     assert orphans == []
     assert "Traceback" not in output
     assert (tmp_path / "local-data" / "localcognito-state.pickle").exists()  # saved on its way out
-
-
-def test_a_reused_pool_whose_staff_has_an_authenticator_says_to_use_it(tmp_path):
-    password = "Staff-Passw0rd!x"
-    process, _, cognito_port = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": password})
-    try:
-        config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
-        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
-        secret = {"SECRET_HASH": secret_hash(config["client_secret"], "staff", config["client_id"])}
-        first = admin.admin_initiate_auth(
-            UserPoolId=config["pool_id"],
-            ClientId=config["client_id"],
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": "staff", "PASSWORD": password, **secret},
-        )
-        associated = admin.associate_software_token(Session=first["Session"])
-        verified = admin.verify_software_token(
-            Session=associated["Session"], UserCode=pyotp.TOTP(associated["SecretCode"]).now()
-        )
-        admin.admin_respond_to_auth_challenge(
-            UserPoolId=config["pool_id"],
-            ClientId=config["client_id"],
-            ChallengeName="MFA_SETUP",
-            Session=verified["Session"],
-            ChallengeResponses={"USERNAME": "staff", **secret},
-        )
-    finally:
-        first_output = stop(process)
-    assert "first sign-in sets up TOTP" in staff_line(first_output)
-    process, _, _ = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": password})
-    line = staff_line(stop(process))
-    assert "sign in with your authenticator code" in line and "sets up TOTP" not in line
 
 
 def test_make_reset_local_removes_exactly_the_local_data_of_a_folder_with_a_space(tmp_path):
@@ -338,3 +208,101 @@ def test_make_reset_local_removes_exactly_the_local_data_of_a_folder_with_a_spac
     assert result.returncode == 0, result.stderr
     assert not any(path.exists() for path in gone)
     assert all(path.read_text() == "mine" for path in kept)
+
+
+def enrol_staff(cognito_port: int, username: str, password: str) -> None:
+    """The staff account's first sign-in through the API: MFA_SETUP with an authenticator."""
+    config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
+    admin = boto_client(f"http://127.0.0.1:{cognito_port}")
+    secret = {"SECRET_HASH": secret_hash(config["client_secret"], username, config["client_id"])}
+    first = admin.admin_initiate_auth(
+        UserPoolId=config["pool_id"],
+        ClientId=config["client_id"],
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": password, **secret},
+    )
+    assert first["ChallengeName"] == "MFA_SETUP"  # the printed password is the staff's password
+    associated = admin.associate_software_token(Session=first["Session"])
+    verified = admin.verify_software_token(
+        Session=associated["Session"], UserCode=pyotp.TOTP(associated["SecretCode"]).now()
+    )
+    admin.admin_respond_to_auth_challenge(
+        UserPoolId=config["pool_id"],
+        ClientId=config["client_id"],
+        ChallengeName="MFA_SETUP",
+        Session=verified["Session"],
+        ChallengeResponses={"USERNAME": username, **secret},
+    )
+
+
+def test_make_run_starts_everything_then_keeps_pool_users_and_staff_across_restarts(tmp_path):
+    """One life of `make run`: start, use, Ctrl-C; start again on the same data, SIGTERM (each start costs
+    seconds, so the steps share them)."""
+    staff = {"LOCAL_STAFF_USERNAME": "opsadmin", "LOCAL_STAFF_EMAIL": "ops@example.com"}
+    process, portal_port, cognito_port = run_local(tmp_path, staff)
+    try:
+        health = json.loads(wait_for(f"http://127.0.0.1:{portal_port}/healthz"))
+        assert health["status"] == "ok"
+        config = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
+        assert health["cognito"]["pool_id"] == config["pool_id"]
+        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
+        assert (
+            admin.admin_get_user(UserPoolId=config["pool_id"], Username="opsadmin")["UserStatus"]
+            == "CONFIRMED"
+        )
+        groups = admin.admin_list_groups_for_user(UserPoolId=config["pool_id"], Username="opsadmin")
+        assert {g["GroupName"] for g in groups["Groups"]} == {"portal-staff", "portal-admins"}
+        assert b"Local mailbox" in wait_for(f"http://127.0.0.1:{portal_port}/local/mailbox/")
+        admin.admin_create_user(
+            UserPoolId=config["pool_id"],
+            Username="kept",
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": "kept@example.com"}],
+        )
+    finally:
+        first = stop(process)
+    first_line = staff_line(first)
+    password = first_line.split(" / ")[1].split()[0]
+    assert f"http://127.0.0.1:{portal_port}/" in first and "/local/mailbox/" in first
+    assert "first sign-in sets up TOTP" in first_line
+    assert "Traceback" not in first
+    assert not listening(portal_port) and not listening(cognito_port)  # both servers are gone
+    env_file = tmp_path / "local-data" / "env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    variables = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    assert (variables["COGNITO_USER_POOL_ID"], variables["COGNITO_CLIENT_ID"]) == (
+        config["pool_id"],
+        config["client_id"],
+    )
+    assert {
+        "DJANGO_DEBUG",
+        "LOCAL_COGNITO",
+        "COGNITO_ENDPOINT_URL",
+        "COGNITO_CLIENT_SECRET",
+        "AWS_REGION",
+    } <= set(variables)
+    assert str(env_file) in first
+
+    process, portal_port, cognito_port = run_local(tmp_path, staff)
+    try:
+        again = json.loads(wait_for(f"http://127.0.0.1:{cognito_port}/_local/config"))
+        assert (again["pool_id"], again["client_id"]) == (config["pool_id"], config["client_id"])
+        admin = boto_client(f"http://127.0.0.1:{cognito_port}")
+        assert admin.admin_get_user(UserPoolId=config["pool_id"], Username="kept")["Username"] == "kept"
+        enrol_staff(cognito_port, "opsadmin", password)  # the generated password was kept and printed again
+    finally:
+        second = stop(process)
+    assert staff_line(second) == first_line
+
+    process, portal_port, cognito_port = run_local(tmp_path, staff)
+    try:
+        os.kill(process.pid, signal.SIGTERM)  # as a process manager stops it: runlocal alone
+        third, _ = process.communicate(timeout=30)
+        orphans = [port for port in (portal_port, cognito_port) if listening(port)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert orphans == []
+    line = staff_line(third)
+    assert "sign in with your authenticator code" in line and "sets up TOTP" not in line
+    assert "Traceback" not in second + third
