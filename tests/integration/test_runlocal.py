@@ -172,8 +172,10 @@ def test_a_second_make_run_on_the_same_folder_is_refused_until_the_first_is_gone
 
 
 def test_sighup_to_make_run_stops_both_servers(tmp_path):
-    signum = signal.SIGHUP  # SIGTERM: see the lifecycle test below
-    """Sent to the runlocal process alone (as a process manager does), not to its process group."""
+    """Sent to the runlocal process alone (as a process manager does), not to its process group.
+
+    SIGTERM is sent the same way in the lifecycle test below."""
+    signum = signal.SIGHUP
     process, portal_port, cognito_port = run_local(tmp_path, {"LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x"})
     try:
         os.kill(process.pid, signum)
