@@ -130,6 +130,7 @@ def test_redis_hits_hand_out_each_count_exactly_once(redis_counters):
 
 
 @pytest.mark.services
+@pytest.mark.django_db(transaction=True)  # the per-account limit looks the typed name up in the mirror users
 def test_redis_concurrent_guesses_stop_at_the_limit(redis_counters):
     firsts, errors = load.first_uses()
     assert errors == [] and sum(firsts) == 1
