@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.cognito import errors, pool_description
-from accounts.cognito.types import PasswordPolicy
+from accounts.cognito.descriptions import PasswordPolicy
 from accounts.identity import username_problem
 
 # The characters Cognito counts as symbols in a password policy.

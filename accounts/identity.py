@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from accounts.cognito.types import SIGN_IN_ALIASES, SIGN_IN_EMAIL, SIGN_IN_PHONE, PoolDescription
+from accounts.cognito.descriptions import SIGN_IN_ALIASES, SIGN_IN_EMAIL, SIGN_IN_PHONE, PoolDescription
 
 # The shape of a Cognito sub (a UUID). A username of this shape would be ambiguous wherever a sub is
 # accepted in its place (AdminGetUser and the staff URLs), so the portal never creates one.

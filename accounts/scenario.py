@@ -17,17 +17,11 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, filters
+from accounts.cognito.descriptions import PoolDescription
 from accounts.cognito.idp import CognitoIdentityProvider
 from accounts.cognito.outbox import read_local_outbox
 from accounts.cognito.srp import DeviceSrpClient, new_device_verifier
-from accounts.cognito.types import (
-    AuthTokens,
-    Challenge,
-    CognitoUser,
-    DeliveryDetails,
-    NewDevice,
-    PoolDescription,
-)
+from accounts.cognito.types import AuthTokens, Challenge, CognitoUser, DeliveryDetails, NewDevice
 from accounts.totp import TOTP_PERIOD, otpauth_uri
 
 Announce = Callable[[str, str], None]  # (Cognito call, why) just before the call is made

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from accounts.cognito.descriptions import ClientDescription, PoolDescription
     from accounts.cognito.idp import CognitoIdentityProvider
-    from accounts.cognito.types import ClientDescription, PoolDescription
 
 _lock = threading.Lock()
 _idp: CognitoIdentityProvider | None = None

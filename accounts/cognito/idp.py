@@ -20,18 +20,17 @@ from django.conf import settings
 
 from accounts.cognito import errors
 from accounts.cognito.client import get_client
+from accounts.cognito.descriptions import ClientDescription, PoolDescription
 from accounts.cognito.directory import MAX_PAGE_SIZE, DirectoryCalls, _limit, _pair
 from accounts.cognito.transport import last_request_id, pages, send
 from accounts.cognito.types import (
     AuthResult,
     AuthTokens,
     Challenge,
-    ClientDescription,
     CognitoUser,
     DeliveryDetails,
     Device,
     Page,
-    PoolDescription,
     SignUpResult,
     SoftwareTokenSetup,
     VerifyResult,

@@ -16,7 +16,8 @@ import time
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from accounts.cognito.types import DeliveryDetails, PasswordPolicy
+from accounts.cognito.descriptions import PasswordPolicy
+from accounts.cognito.types import DeliveryDetails
 from accounts.forms import password_problems
 from accounts.totp import TOTP_PERIOD
 

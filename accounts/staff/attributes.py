@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito import get_idp
-from accounts.cognito.types import CognitoUser, PoolDescription, SchemaAttribute
+from accounts.cognito.descriptions import PoolDescription, SchemaAttribute
+from accounts.cognito.types import CognitoUser
 from accounts.staff.outcomes import ActionContext
 from accounts.staff.registry import CHANGE_PERMISSION, always, staff_action
 

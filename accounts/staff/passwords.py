@@ -19,7 +19,7 @@ import string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito import get_idp
-from accounts.cognito.types import PasswordPolicy
+from accounts.cognito.descriptions import PasswordPolicy
 from accounts.forms import current_policy
 from accounts.staff.outcomes import ActionContext
 from accounts.staff.registry import CHANGE_PERMISSION, Danger, UserState, staff_action

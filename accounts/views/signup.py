@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import ratelimit
 from accounts.cognito import errors, pool_description
-from accounts.cognito.types import SIGN_IN_EMAIL
+from accounts.cognito.descriptions import SIGN_IN_EMAIL
 from accounts.flows import signup as flow
 from accounts.forms import ConfirmForm, ResendForm, SignUpForm, current_policy, password_rules
 from accounts.identity import confirmation_label

@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, get_idp
+from accounts.cognito.descriptions import PasswordPolicy
 from accounts.cognito.outbox import endpoint_is_loopback
-from accounts.cognito.types import PasswordPolicy
 from accounts.forms import password_problems
 from accounts.management.cli import (
     Column,

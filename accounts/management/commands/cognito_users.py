@@ -273,7 +273,7 @@ class Command(ExportMixin, BaseCommand):
         """The address to invite at. In an email-as-username pool the USERNAME is the address (``--email``
         may repeat it); elsewhere ``--email`` is required."""
         from accounts.cognito import pool_description
-        from accounts.cognito.types import SIGN_IN_EMAIL
+        from accounts.cognito.descriptions import SIGN_IN_EMAIL
 
         if pool_description().sign_in == SIGN_IN_EMAIL:
             if email and email.strip().lower() != name.strip().lower():

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, pool_description
-from accounts.cognito.types import SIGN_IN_EMAIL
+from accounts.cognito.descriptions import SIGN_IN_EMAIL
 from accounts.staff import registry
 from accounts.staff.forms import InviteForm
 from accounts.staff.outcomes import Outcome

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.cognito import errors, pool_description
-from accounts.cognito.types import CognitoUser, SchemaAttribute
+from accounts.cognito.descriptions import SchemaAttribute
+from accounts.cognito.types import CognitoUser
 from accounts.staff import attributes, registry, selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import CHANGE_PERMISSION, VIEW_PERMISSION, Actor

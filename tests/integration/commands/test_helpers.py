@@ -91,7 +91,7 @@ def test_group_key_and_window():
 
 
 def test_describe_policy():
-    from accounts.cognito.types import PasswordPolicy
+    from accounts.cognito.descriptions import PasswordPolicy
 
     assert describe_policy(PasswordPolicy(10, True, False, True, False)) == (
         "at least 10 characters, an uppercase letter, a number"

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.contrib.messages import get_messages
 
-from accounts.cognito.types import PasswordPolicy
+from accounts.cognito.descriptions import PasswordPolicy
 from accounts.models import AuditEvent
 from accounts.staff.passwords import temporary_password
 from tests.conftest import STRONG_PASSWORD

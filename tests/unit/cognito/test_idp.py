@@ -15,6 +15,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from accounts.cognito import errors
+from accounts.cognito.descriptions import PoolDescription
 from accounts.cognito.idp import CognitoIdentityProvider, last_request_id
 from accounts.cognito.types import (
     AuthTokens,
@@ -25,7 +26,6 @@ from accounts.cognito.types import (
     Group,
     NewDevice,
     Page,
-    PoolDescription,
 )
 from tests.boto import session as boto_session
 

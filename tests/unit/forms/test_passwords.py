@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.cognito.types import PasswordPolicy
+from accounts.cognito.descriptions import PasswordPolicy
 from accounts.forms import NewPasswordForm, SignUpForm, password_guessability_problems
 
 POLICY = PasswordPolicy(minimum_length=10)

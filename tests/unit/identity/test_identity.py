@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.cognito.types import PasswordPolicy, PoolDescription
+from accounts.cognito.descriptions import PasswordPolicy, PoolDescription
 from accounts.identity import (
     Identity,
     display_name,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from accounts.cognito.types import CognitoUser, Page, PoolDescription, SchemaAttribute
+from accounts.cognito.descriptions import PoolDescription, SchemaAttribute
+from accounts.cognito.types import CognitoUser, Page
 from accounts.staff import attributes, groups, history, merged
 from accounts.staff.formats import staff_time
 
