@@ -90,3 +90,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
+
+
+# Django's permission groups with a members field (how superusers give staff finer permissions).
+from accounts import permission_groups  # noqa: E402, F401

@@ -1,0 +1,80 @@
+"""Django permission groups with their members: how a superuser gives staff a permission beyond the defaults.
+
+Cognito groups decide who is staff or superuser (``accounts.roles``). Finer permissions, such as
+``accounts.change_cognito_users``, are given through Django permission groups: a superuser creates one in
+the admin ("Django permission groups"), ticks the permissions and picks the members here. Only staff mirror
+users are offered (a person appears once they have signed in to the portal), labelled by their human name
+(never a bare sub). The "Cognito staff" group is kept in step with Cognito at every sign-in
+(``roles.apply_groups``), so its members are shown but cannot be edited here.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import STAFF_GROUP_NAME
+
+
+class StaffMemberChoices(forms.ModelMultipleChoiceField):
+    """Staff mirror users, each shown as "display name (username)" when the two differ."""
+
+    def label_from_instance(self, user: User) -> str:
+        name = user.display_name
+        return name if name == user.username else f"{name} ({user.username})"
+
+
+class PermissionGroupForm(forms.ModelForm):
+    """Django's group form plus ``members``: the staff users who hold the group's permissions."""
+
+    members = StaffMemberChoices(
+        queryset=User.objects.none(),
+        required=False,
+        label=_("Members"),
+        widget=FilteredSelectMultiple(_("staff members"), is_stacked=False),
+        help_text=_(
+            "Staff who hold this group's permissions. People appear here once they have signed in to the "
+            "portal as staff."
+        ),
+    )
+
+    class Meta:
+        model = Group
+        fields = ("name", "permissions", "members")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        members = self.fields["members"]
+        members.queryset = User.objects.filter(is_staff=True).order_by("username")
+        if self.instance.pk:
+            members.initial = list(self.instance.user_set.filter(is_staff=True).values_list("pk", flat=True))
+        if self.instance.pk and self.instance.name == STAFF_GROUP_NAME:
+            members.disabled = True
+            members.help_text = _(
+                "Everyone in the Cognito staff group is a member, set at each sign-in: change it in Cognito."
+            )
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        members = self.fields["members"]
+        if members.disabled or "members" not in self.changed_data:
+            return
+        # Non-staff rows (a former staff member) are left as they are: they cannot use the admin anyway.
+        kept = list(self.instance.user_set.filter(is_staff=False))
+        self.instance.user_set.set([*self.cleaned_data["members"], *kept])
+
+
+class PermissionGroupAdmin(GroupAdmin):
+    """Django's GroupAdmin with the members field (see the module docstring)."""
+
+    form = PermissionGroupForm
+    fieldsets = ((None, {"fields": ("name", "permissions", "members")}),)
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, PermissionGroupAdmin)
