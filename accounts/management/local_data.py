@@ -1,11 +1,13 @@
 """The local-data folder of ``make run`` (``runlocal``): what local mode keeps between two starts.
 
 ``.local/`` at the repository root, or LOCAL_DATA_DIR, holds, all mode 0600: ``localcognito-state.pickle``
-(the pool, users, TOTP secrets, devices, outbox), ``staff.json`` (the staff password runlocal generated,
-so the next start prints the same one), ``env`` (the variables another terminal's ``manage.py`` needs
-to use the local pool) and ``.lock``, which a running ``make run`` holds (``lock_data_dir``) so that a
-second one cannot share the folder. Nothing here talks to Cognito, and nothing here needs Django:
-``python -m accounts.management.local_data --reset`` is what ``make reset-local`` runs.
+(the pool, users, TOTP secrets, devices, outbox), ``portal.sqlite3`` (the portal's own database: sessions,
+mirror users, audit trail — unless DATABASE_URL names another), ``staff.json`` (the staff password runlocal
+generated, so the next start prints the same one), ``env`` (the variables another terminal's
+``manage.py`` needs to use the local pool) and ``.lock``, which a running ``make run`` holds
+(``lock_data_dir``) so that a second one cannot share the folder. Nothing here talks to Cognito, and
+nothing here needs Django: ``python -m accounts.management.local_data --reset`` is what
+``make reset-local`` runs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 STATE_FILE = "localcognito-state.pickle"
 STAFF_FILE = "staff.json"
+DATABASE_FILE = "portal.sqlite3"
 ENV_FILE = "env"
 LOCK_FILE = ".lock"
 
@@ -93,14 +96,24 @@ def write_env_file(folder: Path, variables: dict[str, str]) -> Path:
     return path
 
 
+def database_url(folder: Path) -> str:
+    """The portal database of local mode: ``sqlite:////abs/folder/portal.sqlite3`` (django-environ form).
+
+    One database per local-data folder, so two ``make run`` with their own LOCAL_DATA_DIR never share
+    sessions, mirror users or audit rows (their pools are different, and so are the subs in them).
+    """
+    return f"sqlite:///{folder.resolve() / DATABASE_FILE}"
+
+
 def reset_local_data(folder: Path) -> list[Path]:
-    """Delete what local mode keeps (state, staff password, env file); returns what was removed.
+    """Delete what local mode keeps (state, database, staff password, env file); returns what was removed.
 
     The lock file stays (deleting a held lock file would let a second process lock a new one); hold the
     lock (``lock_data_dir``) while calling this.
     """
     removed = []
-    for path in [*folder.glob(STATE_FILE + "*"), folder / STAFF_FILE, folder / ENV_FILE]:
+    kept = [*folder.glob(STATE_FILE + "*"), *folder.glob(DATABASE_FILE + "*"), folder / STAFF_FILE]
+    for path in [*kept, folder / ENV_FILE]:
         if path.is_file() or path.is_symlink():
             path.unlink()
             removed.append(path)

@@ -40,9 +40,10 @@ def wait_for(url: str, timeout: float = 60.0) -> bytes:
             time.sleep(0.2)
 
 
-def local_env(tmp_path, env_extra: dict[str, str]) -> dict[str, str]:
-    """The environment of a `make run` on free ports with its data (and database) under ``tmp_path``."""
-    return {
+def local_env(tmp_path, env_extra: dict[str, str | None]) -> dict[str, str]:
+    """The environment of a `make run` on free ports with its data (and database) under ``tmp_path``;
+    a None in ``env_extra`` leaves that variable out."""
+    env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "DJANGO_", "LOCAL_"))},
         "DJANGO_DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -51,6 +52,7 @@ def local_env(tmp_path, env_extra: dict[str, str]) -> dict[str, str]:
         "LOCAL_DATA_DIR": str(tmp_path / "local-data"),
         **env_extra,
     }
+    return {key: value for key, value in env.items() if value is not None}
 
 
 def run_local(tmp_path, env_extra: dict[str, str]) -> tuple[subprocess.Popen, int, int]:
@@ -195,7 +197,14 @@ def test_make_reset_local_removes_exactly_the_local_data_of_a_folder_with_a_spac
     kept = [tmp_path / "x", tmp_path / "y", folder / "notes.txt"]
     for path in kept:
         path.write_text("mine")
-    names = ("localcognito-state.pickle", "localcognito-state.pickle.bad", "staff.json", "env")
+    names = (
+        "localcognito-state.pickle",
+        "localcognito-state.pickle.bad",
+        "portal.sqlite3",
+        "portal.sqlite3-wal",
+        "staff.json",
+        "env",
+    )
     gone = [folder / name for name in names]
     for path in gone:
         path.write_text("local")
@@ -240,7 +249,8 @@ def enrol_staff(cognito_port: int, username: str, password: str) -> None:
 def test_make_run_starts_everything_then_keeps_pool_users_and_staff_across_restarts(tmp_path):
     """One life of `make run`: start, use, Ctrl-C; start again on the same data, SIGTERM (each start costs
     seconds, so the steps share them)."""
-    staff = {"LOCAL_STAFF_USERNAME": "opsadmin", "LOCAL_STAFF_EMAIL": "ops@example.com"}
+    # No DATABASE_URL: the portal's database is the local-data folder's own.
+    staff = {"LOCAL_STAFF_USERNAME": "opsadmin", "LOCAL_STAFF_EMAIL": "ops@example.com", "DATABASE_URL": None}
     process, portal_port, cognito_port = run_local(tmp_path, staff)
     try:
         health = json.loads(wait_for(f"http://127.0.0.1:{portal_port}/healthz"))
@@ -284,6 +294,9 @@ def test_make_run_starts_everything_then_keeps_pool_users_and_staff_across_resta
         "AWS_REGION",
     } <= set(variables)
     assert str(env_file) in first
+    database = tmp_path / "local-data" / "portal.sqlite3"
+    assert variables["DATABASE_URL"] == f"sqlite:///{database}" and database.is_file()
+    assert f"Database:        sqlite:///{database}" in first
 
     process, portal_port, cognito_port = run_local(tmp_path, staff)
     try:

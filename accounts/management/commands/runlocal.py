@@ -22,7 +22,6 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -39,6 +38,7 @@ from accounts.management.local_data import (
     STATE_FILE,
     DataDirInUse,
     data_dir,
+    database_url,
     lock_data_dir,
     reset_local_data,
     staff_password,
@@ -223,7 +223,6 @@ class Command(BaseCommand):
             if has_authenticator(endpoint, pool, sign_in_name)
             else _("first sign-in sets up TOTP")
         )
-        call_command("migrate", interactive=False, verbosity=0)
         variables = {
             "DJANGO_DEBUG": "1",
             "LOCAL_COGNITO": "1",
@@ -233,6 +232,16 @@ class Command(BaseCommand):
             "COGNITO_CLIENT_SECRET": pool.client_secret,
             "AWS_REGION": pool.region,
         }
+        if not os.environ.get("DATABASE_URL"):
+            variables["DATABASE_URL"] = database_url(folder)  # one database per local-data folder
+        # migrate in a child: this process's settings were read before the database was chosen.
+        migrated = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"],
+            env={**os.environ, **variables},
+            cwd=settings.BASE_DIR,
+        )
+        if migrated.returncode:
+            raise CommandError(_("The portal's database could not be migrated (the error is above)."))
         env_file = write_env_file(folder, variables)
         base = f"http://{host}:{port}"
         kept = _("reused") if not pool.created else _("new")
@@ -254,6 +263,7 @@ class Command(BaseCommand):
             (_("Local Cognito"), f"{endpoint}  ({_('user pool')} {pool.pool_id}, {kept})"),
             (_("Pool shape"), shape),
             (_("Local data"), f"{folder / STATE_FILE}  ({_('`make reset-local` starts over')})"),
+            (_("Database"), variables.get("DATABASE_URL") or os.environ["DATABASE_URL"]),
             (_("Environment"), f"{env_file}  ({_('manage.py in another terminal reads it')})"),
         ]
         lines = ["", self.style.SUCCESS(_("Cognito portal (local mode)"))]
