@@ -21,7 +21,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@echo "Requirements installed in .venv."
 
 run: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runlocal $(RUN_ARGS)
+	DJANGO_DEBUG=1 exec $(BIN)/python manage.py runlocal $(RUN_ARGS)
 
 test: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

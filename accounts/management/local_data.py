@@ -17,6 +17,7 @@ import fcntl
 import json
 import os
 import secrets
+import signal
 import sys
 from pathlib import Path
 
@@ -47,6 +48,23 @@ def lock_data_dir(folder: Path) -> int:
         os.close(fd)
         raise DataDirInUse(str(folder)) from None
     return fd
+
+
+def stop_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (``prctl(PR_SET_PDEATHSIG)``).
+
+    Local mode's processes use it so that none outlives the one that started it: ``make run`` stopped
+    by a process manager gets SIGTERM in ``make``, which exits without passing it on; runlocal then stops
+    its servers as for SIGTERM instead of leaving them orphaned, holding the ports and this folder. The
+    setting survives ``exec`` but not ``fork``. Elsewhere than Linux it does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def data_dir(base_dir: Path) -> Path:

@@ -191,6 +191,31 @@ def test_sighup_to_make_run_stops_both_servers(tmp_path):
     assert (tmp_path / "local-data" / "localcognito-state.pickle").exists()  # saved on its way out
 
 
+def test_make_run_stops_both_servers_when_its_parent_dies_even_with_ctrl_c_ignored(tmp_path):
+    """A background job of a shell (SIGINT ignored, inherited by its children) whose parent is killed, as
+    when a process manager stops `make`: runlocal gets SIGTERM from the kernel (parent-death signal) and
+    stops the local Cognito and the portal, the autoreloader's server process included."""
+    env = local_env(tmp_path, {"LOCAL_STAFF_PASSWORD": "Staff-Passw0rd!x"})
+    portal_port, cognito_port = int(env["PORT"]), int(env["LOCAL_COGNITO_PORT"])
+    parent = subprocess.Popen(
+        ["sh", "-c", f"{sys.executable} manage.py runlocal >/dev/null 2>&1 & wait"], cwd=ROOT, env=env
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{portal_port}/healthz")
+        parent.kill()
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while (listening(portal_port) or listening(cognito_port)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        orphans = [port for port in (portal_port, cognito_port) if listening(port)]
+    finally:
+        subprocess.run(
+            ["pkill", "-KILL", "-f", f"127.0.0.1:{portal_port}|--port {cognito_port}"], check=False
+        )
+    assert orphans == []
+    assert (tmp_path / "local-data" / "localcognito-state.pickle").exists()  # saved on its way out
+
+
 def test_make_reset_local_removes_exactly_the_local_data_of_a_folder_with_a_space(tmp_path):
     folder = tmp_path / "x y"
     folder.mkdir()

@@ -11,6 +11,7 @@ empty pool. The local-data folder is locked while it runs (and while its local C
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -42,6 +43,7 @@ from accounts.management.local_data import (
     lock_data_dir,
     reset_local_data,
     staff_password,
+    stop_with_parent,
     write_env_file,
 )
 
@@ -75,23 +77,42 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def stop_child(process: subprocess.Popen, grace: float) -> None:
-    """Let a child that already got the terminal's Ctrl-C finish; else SIGINT it, then kill it."""
-    try:
-        process.wait(timeout=grace)
+def start_child(command: list[str], **kwargs) -> subprocess.Popen:
+    """Start a server child as the leader of its own process group, tied to runlocal's life.
+
+    Its own group: ``stop_child`` can then signal the child *and* what it starts (runserver's autoreloader
+    runs the real server in a grandchild), and a terminal's Ctrl-C reaches runlocal alone, which stops the
+    children in order. SIGINT is reset to its default because a shell starting ``make run &`` in the
+    background ignores it, and children inherit an ignored signal. Each child gets SIGTERM from the kernel
+    if runlocal dies, even by SIGKILL (``stop_with_parent``); the portal's own processes do the same
+    (``PORTAL_STOP_WITH_PARENT``, read in ``AccountsConfig.ready``), so nothing outlives runlocal.
+    """
+    return subprocess.Popen(command, process_group=0, preexec_fn=_child_setup, **kwargs)  # noqa: S603
+
+
+def _child_setup() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    stop_with_parent()
+
+
+def stop_child(process: subprocess.Popen) -> None:
+    """Stop a ``start_child`` child and its whole process group: SIGINT (as Ctrl-C), then SIGTERM, then
+    SIGKILL, waiting up to 5 s after each; returns when the child is gone."""
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, stop)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; a grandchild still in the group (the reloader's server) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         return
-    except subprocess.TimeoutExpired:
-        pass
-    # A second SIGINT during a child's own shutdown would end it with a traceback: hence the grace.
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 class _Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: stop as for Ctrl-C, but the children have not had the signal themselves."""
+    """SIGTERM or SIGHUP: stop as for Ctrl-C."""
 
 
 def _raise_stopped(signum: int, frame: object) -> None:
@@ -145,6 +166,7 @@ class Command(BaseCommand):
                 % {"folder": folder}
             ) from None
         previous = {stop: signal.signal(stop, _raise_stopped) for stop in STOP_SIGNALS}
+        stop_with_parent()
         try:
             self.serve(folder, lock, port=port, cognito_port=cognito_port, host=host, reset=reset, **options)
         finally:
@@ -177,24 +199,21 @@ class Command(BaseCommand):
         state = folder / STATE_FILE
         command = [sys.executable, "-m", "localcognito", "--port", str(cognito_port), "--quiet"]
         cognito = portal = None
-        grace = 0.0
         try:
             # The local Cognito inherits the folder's lock: it stays locked while that process lives.
-            cognito = subprocess.Popen([*command, "--state", str(state)], pass_fds=(lock,))  # noqa: S603
+            cognito = start_child([*command, "--state", str(state)], pass_fds=(lock,))
             wait_until_up(endpoint, cognito)
             try:
                 portal = self.start_portal(endpoint, folder, host=host, port=port, **options)
             except errors.CognitoError as exc:
                 raise CommandError(describe_error(exc)) from None
             portal.wait()
-        except KeyboardInterrupt as stopped:
-            # Ctrl-C reached the children too (one process group): give them time to stop on their own.
-            grace = 0.0 if isinstance(stopped, _Stopped) else 3.0
+        except KeyboardInterrupt:
             self.stdout.write("\n" + _("Stopping."))
         finally:
             for process in (portal, cognito):
                 if process is not None:
-                    stop_child(process, grace=grace)
+                    stop_child(process)
 
     def start_portal(
         self, endpoint: str, folder, *, host: str, port: int, sign_in: str, case_sensitive: bool, **options
@@ -269,8 +288,8 @@ class Command(BaseCommand):
         lines = ["", self.style.SUCCESS(_("Cognito portal (local mode)"))]
         lines += [f"  {label + ':':<17}{value}" for label, value in rows]
         self.stdout.write("\n".join([*lines, "  " + _("Press Ctrl-C to stop."), ""]))
-        return subprocess.Popen(  # noqa: S603
+        return start_child(
             [sys.executable, "manage.py", "runserver", f"{host}:{port}"],
-            env={**os.environ, **variables},
+            env={**os.environ, **variables, "PORTAL_STOP_WITH_PARENT": "1"},
             cwd=settings.BASE_DIR,
         )
