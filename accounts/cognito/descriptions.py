@@ -105,6 +105,8 @@ class PoolDescription:
     recovery_mechanisms: tuple[str, ...] = ()
     admin_create_user_only: bool = False
     device_challenge_required: bool = False
+    # UserAttributeUpdateSettings: email / phone_number whose new value waits for the user's code.
+    attributes_require_verification_before_update: tuple[str, ...] = ()
 
     @classmethod
     def from_api(cls, pool: Mapping[str, Any]) -> PoolDescription:
@@ -132,6 +134,12 @@ class PoolDescription:
                 (pool.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly", False)
             ),
             device_challenge_required=bool(devices.get("ChallengeRequiredOnNewDevice", False)),
+            attributes_require_verification_before_update=tuple(
+                (pool.get("UserAttributeUpdateSettings") or {}).get(
+                    "AttributesRequireVerificationBeforeUpdate"
+                )
+                or ()
+            ),
         )
 
     @property

@@ -78,7 +78,8 @@ def _finish(result: ActionResult, name: str, action: str, write: Callable[[str],
 
 
 def set_attributes(options: dict[str, Any], stderr: TextIO, write: Callable[[str], None]) -> None:
-    """``set-attributes USER NAME=VALUE…``: the change form's plan, confirmed, then ``set_attributes``."""
+    """``set-attributes USER NAME=VALUE…``: checked with the change form's rules before any call (so nothing
+    is half-done by a value Cognito would refuse), confirmed, then the ``set_attributes`` action."""
     wanted: dict[str, str] = {}
     for assignment in options["assignments"]:
         name, sep, value = assignment.partition("=")
@@ -88,22 +89,19 @@ def set_attributes(options: dict[str, Any], stderr: TextIO, write: Callable[[str
                 % {"value": printable(repr(assignment))}
             )
         wanted[name.strip()] = value
-    known = {a.name for a in attributes.editable(pool_description())} | set(
-        attributes.VERIFIED_FLAGS.values()
-    )
-    unknown = sorted(set(wanted) - known)
-    if unknown:
-        raise CommandError(
-            _("This pool has no editable attribute %(names)s.") % {"names": printable(", ".join(unknown))}
-        )
+    pool = pool_description()
     user = _user(options["username"])
     label = selectors.staff_label(user)
-    verified = {
-        flag: wanted.pop(flag) == "true" for flag in attributes.VERIFIED_FLAGS.values() if flag in wanted
-    }
+    values, verified, problems = attributes.clean_assignments(user, wanted, pool)
+    if problems:
+        raise CommandError(printable(" ".join([*problems, _("Nothing was changed.")])))
     choice = attributes.MARK_VERIFIED if options["mark_verified"] else attributes.SEND_CODE
     plan = attributes.plan(
-        user, wanted, verified=verified, verification={name: choice for name in attributes.VERIFIED_FLAGS}
+        user,
+        values,
+        verified=verified,
+        verification={name: choice for name in attributes.VERIFIED_FLAGS},
+        pool=pool,
     )
     if plan.empty:
         write(_("Nothing to change for %(username)s.") % {"username": printable(label)})
@@ -116,7 +114,16 @@ def set_attributes(options: dict[str, Any], stderr: TextIO, write: Callable[[str
     )
     actor = Actor.operator(operator_label())
     result = attempt("set_attributes", user, actor=actor, reason=options["reason"], attributes=plan.encode())
+    error = result.error
+    if isinstance(error, errors.AliasExists):
+        attribute, message = attributes.alias_refusal(error, plan, pool)
+        raise CommandError(printable(f"{attribute}: {message}" if attribute else message))
+    if result.partial and error is not None and not isinstance(error, errors.CognitoUnavailable):
+        raise CommandError(printable(attributes.partial_refusal(plan, error, label)))
     _finish(result, label, "set_attributes", write)
+    if result.outcome is Outcome.DONE:
+        for notice in attributes.pending_notice(plan, printable(label)):
+            write(notice)
 
 
 def _typed_password(options: dict[str, Any], stdin: TextIO) -> str:

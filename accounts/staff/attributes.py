@@ -2,25 +2,34 @@
 
 ``editable(pool)`` lists every attribute the pool defines: Cognito's standard attributes (developer guide,
 "User pool attributes": the OpenID Connect set) with the pool's own schema laid over them (required,
-mutable, length limits) plus its ``custom:`` attributes. ``plan(user, wanted)`` turns what staff typed into
-the calls: changed values for AdminUpdateUserAttributes, optional values cleared for
+mutable, length limits) plus its ``custom:`` attributes. ``value_field(attribute)`` is the one rule for a
+new value of an attribute, shared by the form and the command; a value that did not change is never checked
+again (an address Cognito holds stays as it is, whatever today's rule says). ``plan(user, wanted)`` turns
+what staff typed into the calls: changed values for AdminUpdateUserAttributes, optional values cleared for
 AdminDeleteUserAttributes. A changed email or phone number is either marked verified (the same call sets
 ``email_verified``/``phone_number_verified`` to "true") or left for the user to verify (Cognito sends them a
-code: AdminUpdateUserAttributes API reference, UserAttributes). The ``set_attributes`` action makes the
-calls (update first: a refusal there leaves nothing changed) and audits attribute *names*, never values.
+code: AdminUpdateUserAttributes API reference, UserAttributes; with AttributesRequireVerificationBeforeUpdate
+the old value stays in force until then). The ``set_attributes`` action makes the calls (update first: a
+refusal there leaves nothing changed) and audits attribute *names*, never values.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts.cognito import get_idp
+from accounts.cognito import errors, get_idp, pool_description
 from accounts.cognito.descriptions import PoolDescription, SchemaAttribute
 from accounts.cognito.types import CognitoUser
+from accounts.identity import username_problem
 from accounts.staff.outcomes import ActionContext
 from accounts.staff.registry import CHANGE_PERMISSION, always, staff_action
 
@@ -46,6 +55,18 @@ STANDARD = (
 READ_ONLY = ("sub", "identities", "updated_at")  # Cognito sets these itself
 VERIFIED_FLAGS = {"email": "email_verified", "phone_number": "phone_number_verified"}
 MARK_VERIFIED, SEND_CODE = "mark_verified", "send_code"
+SIGN_IN_ALIASES = ("email", "phone_number", "preferred_username")
+# OpenID Connect's address is "formatted for display" and may span lines; any value holding a line break
+# is edited in a textarea too (a text <input> drops line breaks).
+MULTI_LINE = ("address",)
+E164 = r"\A\+[0-9]{4,15}\Z"
+NUMBER = r"\A-?[0-9]+(\.[0-9]+)?\Z"
+# The portal's one email rule is Django's EmailField at 254 characters, as at sign-up
+# (accounts.forms.SignUpForm) and in the invitation (accounts.staff.forms.InviteForm). It refuses non-ASCII
+# local parts: Cognito stores them, but it mails through Amazon SES, which "does not support the SMTPUTF8
+# extension" (the local part "may only contain 7-bit ASCII characters": SES API reference, Destination), so
+# no code or invitation could reach such an address.
+EMAIL_MAX_LENGTH = 254
 
 
 def editable(pool: PoolDescription) -> list[SchemaAttribute]:
@@ -71,14 +92,126 @@ def read_only(attribute: SchemaAttribute) -> bool:
     return not attribute.mutable or attribute.name in READ_ONLY or attribute.developer_only
 
 
+def why_read_only(attribute: SchemaAttribute) -> str:
+    """Why staff cannot change ``attribute`` (for the command; the form shows such values read-only)."""
+    if attribute.name in READ_ONLY:
+        return _("Cognito maintains %(name)s itself.") % {"name": attribute.name}
+    if attribute.developer_only:
+        return _("%(name)s is a developer-only attribute: it is not edited here.") % {"name": attribute.name}
+    return _("%(name)s cannot be changed: the pool sets it once, when the user is created.") % {
+        "name": attribute.name
+    }
+
+
+def multi_line(name: str, *values: str | None) -> bool:
+    """True when ``name`` is edited in a textarea: ``address``, or any value of it holding a line break."""
+    return name in MULTI_LINE or any(value and ("\n" in value or "\r" in value) for value in values)
+
+
+def plain_lines(value: str) -> str:
+    """``value`` with every line break as LF (browsers send each one as CRLF)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def same_text(first: str | None, second: str | None) -> bool:
+    """True when the two values differ at most in how their line breaks are written."""
+    return plain_lines(first or "") == plain_lines(second or "")
+
+
+def _preferred_username(value: str) -> None:
+    # The rule sign-up applies to usernames (identity.username_problem), and never the shape of an email:
+    # it is shown as the person's name and, in alias pools, typed to sign in beside email addresses.
+    problem = username_problem(value)
+    if problem is None and "@" in value:
+        problem = _("A preferred username cannot have the form of an email address.")
+    if problem:
+        raise ValidationError(problem, code="invalid")
+
+
+def value_field(attribute: SchemaAttribute, *, widget: forms.Widget | None = None) -> forms.Field:
+    """The Django field that checks a value of ``attribute`` for sending to Cognito ("" clears it).
+
+    Its ``clean()`` returns the value to send or raises ``ValidationError``: the email rule above, E.164
+    phone numbers, the username rule for preferred_username, numbers, true/false, the schema's lengths and
+    ``required`` (a required attribute cannot be cleared). Text is kept exactly as typed (no stripping).
+    """
+    common: dict[str, Any] = {"label": attribute.name, "required": attribute.required}
+    if widget is not None:
+        common["widget"] = widget
+    if attribute.data_type == "Boolean":
+        return forms.ChoiceField(choices=[("", "—"), ("true", "true"), ("false", "false")], **common)
+    if attribute.name == "email":
+        return forms.EmailField(max_length=EMAIL_MAX_LENGTH, **common)
+    if attribute.name == "phone_number":
+        return forms.RegexField(
+            regex=E164,
+            max_length=16,
+            help_text=gettext_lazy("E.164: a plus sign and digits only, such as +4930123456."),
+            error_messages={
+                "invalid": gettext_lazy("Enter the number as + and digits, such as +4930123456.")
+            },
+            **common,
+        )
+    if attribute.data_type == "Number":
+        return forms.RegexField(regex=NUMBER, strip=False, **common)
+    validators = [_preferred_username] if attribute.name == "preferred_username" else []
+    return forms.CharField(
+        max_length=attribute.max_length or 2048,
+        min_length=attribute.min_length or None,
+        strip=False,
+        validators=validators,
+        **common,
+    )
+
+
+def clean_assignments(
+    user: CognitoUser, wanted: Mapping[str, str], pool: PoolDescription
+) -> tuple[dict[str, str], dict[str, bool], list[str]]:
+    """``set-attributes``' NAME=VALUE pairs checked with the change form's rules, before any Cognito call.
+
+    Returns ``(values, switches, problems)``: the changed values as they will be sent ("" clears), the
+    verified switches (``email_verified`` → bool) and one message per problem (unknown, read-only or
+    required attributes, bad values). A value equal to the user's current one is left out unchecked.
+    """
+    by_name = {attribute.name: attribute for attribute in editable(pool)}
+    values: dict[str, str] = {}
+    switches: dict[str, bool] = {}
+    problems: list[str] = []
+    unknown = []
+    for name, value in wanted.items():
+        if name in VERIFIED_FLAGS.values():
+            if value not in ("true", "false"):
+                problems.append(_("%(name)s takes true or false.") % {"name": name})
+            switches[name] = value == "true"
+            continue
+        attribute = by_name.get(name) or (SchemaAttribute(name=name) if name in READ_ONLY else None)
+        if attribute is None:
+            unknown.append(name)
+        elif read_only(attribute):
+            problems.append(why_read_only(attribute))
+        elif not same_text(value, user.attributes.get(name, "")):
+            try:
+                values[name] = value_field(attribute).clean(value)
+            except ValidationError as exc:
+                problems.extend(f"{name}: {message}" for message in exc.messages)
+    if unknown:
+        problems.insert(
+            0, _("This pool has no editable attribute %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
+    return values, switches, problems
+
+
 @dataclass
 class Plan:
     """What one edit sends: ``update`` (AdminUpdateUserAttributes) and ``delete`` (AdminDeleteUserAttributes)
-    by attribute name; ``sent_for_verification`` names the changed email/phone left unverified."""
+    by attribute name. Of the changed email/phone left unverified, ``pending_verification`` names those whose
+    new value waits for the user's code (AttributesRequireVerificationBeforeUpdate: the old one stays in
+    force), ``sent_for_verification`` the others (changed at once, unverified)."""
 
     update: dict[str, str] = field(default_factory=dict)
     delete: list[str] = field(default_factory=list)
     sent_for_verification: list[str] = field(default_factory=list)
+    pending_verification: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -87,17 +220,33 @@ class Plan:
     def describe(self) -> str:
         """Attribute names only, for the audit log and messages."""
         parts = []
-        if self.update:
-            parts.append("changed: " + ", ".join(sorted(self.update)))
+        changed = sorted(name for name in self.update if name not in self.pending_verification)
+        if changed:
+            parts.append("changed: " + ", ".join(changed))
         if self.delete:
             parts.append("removed: " + ", ".join(sorted(self.delete)))
         if self.sent_for_verification:
             parts.append("sent for verification: " + ", ".join(self.sent_for_verification))
+        if self.pending_verification:
+            parts.append("pending verification: " + ", ".join(self.pending_verification))
         return "; ".join(parts)
 
     def encode(self) -> str:
         """The plan as the action's one parameter (JSON; "" deletes)."""
         return json.dumps({**self.update, **{name: "" for name in self.delete}}, ensure_ascii=False)
+
+    def _unverified(self, user: CognitoUser | None, pool: PoolDescription | None) -> None:
+        for attribute, flag in VERIFIED_FLAGS.items():
+            if attribute not in self.update or flag in self.update:
+                continue
+            held = (
+                user is not None
+                and pool is not None
+                and attribute in pool.attributes_require_verification_before_update
+                # Only a verified value stays in force (the user signs in and gets messages with it).
+                and user.attributes.get(flag) == "true"
+            )
+            (self.pending_verification if held else self.sent_for_verification).append(attribute)
 
 
 def plan(
@@ -106,11 +255,13 @@ def plan(
     *,
     verified: Mapping[str, bool] | None = None,
     verification: Mapping[str, str] | None = None,
+    pool: PoolDescription | None = None,
 ) -> Plan:
     """The calls that make ``user``'s attributes ``wanted`` (name → value; "" clears an attribute).
 
     ``verified`` holds the switches (``email_verified`` → bool); ``verification`` says, per changed email or
-    phone number, ``MARK_VERIFIED`` or ``SEND_CODE`` (the default).
+    phone number, ``MARK_VERIFIED`` or ``SEND_CODE`` (the default); ``pool`` tells which of them wait for
+    the user's code.
     """
     verified, verification = verified or {}, verification or {}
     result = Plan()
@@ -126,42 +277,99 @@ def plan(
         if attribute in result.update:
             if verification.get(attribute) == MARK_VERIFIED:
                 result.update[flag] = "true"
-            else:
-                result.sent_for_verification.append(attribute)
         elif flag in verified and attribute not in result.delete and user.attributes.get(attribute):
             value = "true" if verified[flag] else "false"
             if user.attributes.get(flag, "false") != value:
                 result.update[flag] = value
+    result._unverified(user, pool)
     return result
 
 
-def decode(parameter: str) -> Plan:
+def decode(parameter: str, *, user: CognitoUser | None = None, pool: PoolDescription | None = None) -> Plan:
     """The action's parameter back into a plan (raises ``ValueError`` when it is not a JSON object)."""
     data = json.loads(parameter)
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
         raise ValueError("attributes must be a JSON object of strings")
-    update = {k: v for k, v in data.items() if v != ""}
-    unverified = [a for a, flag in VERIFIED_FLAGS.items() if a in update and flag not in update]
-    return Plan(update, [k for k, v in data.items() if v == ""], unverified)
+    result = Plan({k: v for k, v in data.items() if v != ""}, [k for k, v in data.items() if v == ""])
+    result._unverified(user, pool)
+    return result
+
+
+ALIAS_TAKEN = {
+    "email": gettext_lazy("This email address is already used by another account."),
+    "phone_number": gettext_lazy("This phone number is already used by another account."),
+    "preferred_username": gettext_lazy("This preferred username is already used by another account."),
+}
+
+
+def alias_refusal(error: errors.CognitoError, change: Plan, pool: PoolDescription) -> tuple[str | None, str]:
+    """``(attribute, message)`` for Cognito's AliasExistsException on ``change``; attribute None: unclear.
+
+    The attribute is the one Cognito's message names ("An account with the given preferred_username already
+    exists."), else the only sign-in name the change set or verified.
+    """
+    said = error.aws_message or ""
+    named = [a for a in SIGN_IN_ALIASES if re.search(rf"\b{a.replace('_', '[ _]')}\b", said, re.I)]
+    names = set(pool.alias_attributes) | set(pool.username_attributes)
+    touched = [
+        a
+        for a in SIGN_IN_ALIASES
+        if a in names and (a in change.update or change.update.get(VERIFIED_FLAGS.get(a, "")) == "true")
+    ]
+    candidates = named if len(named) == 1 else touched
+    if len(candidates) == 1:
+        return candidates[0], str(ALIAS_TAKEN[candidates[0]])
+    return None, _("Another account already signs in with one of these: %(names)s. Nothing was changed.") % {
+        "names": ", ".join(touched or named or SIGN_IN_ALIASES)
+    }
+
+
+def pending_notice(change: Plan, username: str) -> list[str]:
+    """What to tell staff about each new email/phone number that waits for the user's code."""
+    notices = {
+        "email": _(
+            "The new email address of %(username)s takes effect only once they enter the code Cognito sent "
+            "to it. Until then their old address stays in force."
+        ),
+        "phone_number": _(
+            "The new phone number of %(username)s takes effect only once they enter the code Cognito sent "
+            "to it. Until then their old number stays in force."
+        ),
+    }
+    return [notices[name] % {"username": username} for name in change.pending_verification]
+
+
+def partial_refusal(change: Plan, error: errors.CognitoError, username: str) -> str:
+    """The message when AdminUpdateUserAttributes was applied and AdminDeleteUserAttributes refused (not for
+    a busy or unreachable Cognito, where sending the same change again does finish it)."""
+    return _(
+        "The attributes of %(username)s were only partly saved. Applied: %(applied)s. Refused: clearing "
+        "%(refused)s (Cognito: %(reason)s). Sending the same change again would be refused the same way."
+    ) % {
+        "username": username,
+        "applied": ", ".join(sorted(change.update)),
+        "refused": ", ".join(sorted(change.delete)),
+        "reason": error.aws_message or error.code or type(error).__name__,
+    }
 
 
 @staff_action(
     name="set_attributes",
-    label=_("Edit attributes"),
+    label=gettext_lazy("Edit attributes"),
     permission=CHANGE_PERMISSION,
     applies_to=always,
-    confirmation=_("Change the attributes of %(username)s?"),
-    success=_("The attributes of %(username)s are saved."),
-    summary=_("Set or clear user attributes (NAME=VALUE; NAME= clears an optional one)."),
+    confirmation=gettext_lazy("Change the attributes of %(username)s?"),
+    success=gettext_lazy("The attributes of %(username)s are saved."),
+    summary=gettext_lazy("Set or clear user attributes (NAME=VALUE; NAME= clears an optional one)."),
     parameter="attributes",
     parameter_is_attribute=True,
     own_page=True,
 )
 def set_attributes(context: ActionContext) -> None:
     """AdminUpdateUserAttributes, then AdminDeleteUserAttributes; each read back with AdminGetUser."""
-    wanted = decode(context.params["attributes"])
+    wanted = decode(context.params["attributes"], user=context.before, pool=pool_description())
     idp = get_idp()
 
     def applied() -> bool | None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.cognito import errors, pool_description
-from accounts.cognito.descriptions import SchemaAttribute
+from accounts.cognito.descriptions import PoolDescription, SchemaAttribute
 from accounts.cognito.types import CognitoUser
 from accounts.staff import attributes, registry, selectors
 from accounts.staff.outcomes import Outcome
@@ -36,45 +36,51 @@ from accounts.staff.views.common import (
     with_retry,
 )
 
-E164 = r"\A\+[0-9]{4,15}\Z"
-NUMBER = r"\A-?[0-9]+(\.[0-9]+)?\Z"
 VERIFICATION_CHOICES = [
     (attributes.SEND_CODE, gettext_lazy("Send the user a code to verify it")),
     (attributes.MARK_VERIFIED, gettext_lazy("Mark it verified (you have checked it yourself)")),
 ]
 
 
-def _field(attribute: SchemaAttribute) -> forms.Field:
-    common: dict[str, Any] = {"label": attribute.name, "required": attribute.required}
-    if attribute.data_type == "Boolean":
-        return forms.ChoiceField(
-            label=attribute.name,
-            required=attribute.required,
-            choices=[("", "—"), ("true", "true"), ("false", "false")],
-        )
-    if attribute.name == "email":
-        return forms.EmailField(max_length=attribute.max_length or 2048, **common)
-    if attribute.name == "phone_number":
-        return forms.RegexField(
-            regex=E164,
-            max_length=16,
-            help_text=gettext_lazy("E.164: a plus sign and digits only, such as +4930123456."),
-            error_messages={
-                "invalid": gettext_lazy("Enter the number as + and digits, such as +4930123456.")
-            },
-            **common,
-        )
-    if attribute.data_type == "Number":
-        return forms.RegexField(regex=NUMBER, **common)
+def _widget(name: str, *values: str | None) -> forms.Widget:
+    """A textarea for multi-line values; otherwise a text input (never type=email, whose browsers strip
+    blanks and may rewrite the domain, so that an untouched address would come back changed)."""
+    if attributes.multi_line(name, *values):
+        return forms.Textarea(attrs={"rows": 3, "cols": 60})
+    attrs = {"spellcheck": "false", "autocomplete": "off"}
+    if name == "email":
+        attrs["inputmode"] = "email"
+    return forms.TextInput(attrs=attrs)
+
+
+def _as_rendered(field: forms.Field) -> forms.Field:
+    """An untouched attribute: not checked again (its value is Cognito's), still shown as it was."""
     return forms.CharField(
-        max_length=attribute.max_length or 2048, min_length=attribute.min_length or None, **common
+        label=field.label,
+        required=False,
+        strip=False,
+        help_text=field.help_text,
+        widget=field.widget,
+        show_hidden_initial=True,
     )
 
 
 class UserChangeForm(forms.Form):
-    """One field per editable attribute (named as in Cognito), the verified switches, and a reason."""
+    """One field per editable attribute (named as in Cognito), the verified switches, and a reason.
 
-    def __init__(self, *args: Any, user: CognitoUser, schema: list[SchemaAttribute], **kwargs: Any) -> None:
+    Each field carries the value it was rendered from (Django's ``initial-<name>`` hidden input); a field
+    whose submitted value equals it (line breaks aside) is untouched: neither checked nor sent. A field left
+    out of the POST is untouched too; without the hidden value, the user's current value is the reference.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        user: CognitoUser,
+        schema: list[SchemaAttribute],
+        pool: PoolDescription,
+        **kwargs: Any,
+    ) -> None:
         initial = {a.name: user.attributes.get(a.name, "") for a in schema}
         for attribute, flag in attributes.VERIFIED_FLAGS.items():
             initial[flag] = user.attributes.get(flag) == "true"
@@ -82,16 +88,22 @@ class UserChangeForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.user = user
         self.schema = schema
-        self.read_only = [a for a in schema if attributes.read_only(a)]
+        self.pool = pool
+        self.attribute_names: list[str] = []
         for attribute in schema:
             if attributes.read_only(attribute):
                 continue
-            self.fields[attribute.name] = _field(attribute)
-            flag = attributes.VERIFIED_FLAGS.get(attribute.name)
+            name = attribute.name
+            self.attribute_names.append(name)
+            widget = _widget(name, initial[name], *self._posted(name))
+            field = attributes.value_field(attribute, widget=widget)
+            field.show_hidden_initial = True
+            self.fields[name] = _as_rendered(field) if self.is_bound and not self._changed(name) else field
+            flag = attributes.VERIFIED_FLAGS.get(name)
             if flag:
-                self.fields[flag] = forms.BooleanField(label=flag, required=False)
-                self.fields[f"{attribute.name}_verification"] = forms.ChoiceField(
-                    label=_("If %(attribute)s changes") % {"attribute": attribute.name},
+                self.fields[flag] = forms.BooleanField(label=flag, required=False, show_hidden_initial=True)
+                self.fields[f"{name}_verification"] = forms.ChoiceField(
+                    label=_("If %(attribute)s changes") % {"attribute": name},
                     choices=VERIFICATION_CHOICES,
                     widget=forms.RadioSelect,
                     required=False,
@@ -102,6 +114,28 @@ class UserChangeForm(forms.Form):
             max_length=1000,
             widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         )
+
+    def _posted(self, name: str) -> tuple[str | None, str | None]:
+        """The submitted value of ``name`` and the value it was rendered from (None where not posted)."""
+        if not self.is_bound:
+            return None, None
+        return self.data.get(name), self.data.get(self.add_initial_prefix(name))
+
+    def _changed(self, name: str) -> bool:
+        """True when the person changed the attribute's value on the page."""
+        submitted, rendered = self._posted(name)
+        if submitted is None:
+            return False
+        if rendered is None:
+            rendered = self.initial.get(name, "")
+        return not attributes.same_text(submitted, rendered)
+
+    def _switched(self, flag: str) -> bool:
+        """True when a verified switch was flipped on the page (or, posted without the value it was
+        rendered from, when it differs from the user's current flag)."""
+        rendered = self.data.get(self.add_initial_prefix(flag))
+        before = self.initial[flag] if rendered is None else forms.BooleanField().to_python(rendered)
+        return bool(self.cleaned_data.get(flag)) != before
 
     def sections(self) -> list[dict[str, Any]]:
         """Standard and custom attributes, each with its editable fields and read-only values."""
@@ -131,20 +165,30 @@ class UserChangeForm(forms.Form):
         return result
 
     def plan(self) -> attributes.Plan:
-        """What the valid form asks for, as AdminUpdate/DeleteUserAttributes calls (``attributes.plan``)."""
+        """What the valid form asks for, as AdminUpdate/DeleteUserAttributes calls (``attributes.plan``):
+        only the attributes the person changed, line breaks sent as LF."""
         data = self.cleaned_data
-        wanted = {a.name: data.get(a.name) or "" for a in self.schema if a.name in self.fields}
+        wanted = {
+            name: attributes.plain_lines(data.get(name) or "")
+            for name in self.attribute_names
+            if self._changed(name)
+        }
         verified = {
-            flag: bool(data.get(flag)) for flag in attributes.VERIFIED_FLAGS.values() if flag in self.fields
+            flag: bool(data.get(flag))
+            for flag in attributes.VERIFIED_FLAGS.values()
+            if flag in self.fields and self._switched(flag)
         }
         verification = {name: data.get(f"{name}_verification") or "" for name in attributes.VERIFIED_FLAGS}
-        return attributes.plan(self.user, wanted, verified=verified, verification=verification)
+        return attributes.plan(
+            self.user, wanted, verified=verified, verification=verification, pool=self.pool
+        )
 
 
-def _place_refusal(form: UserChangeForm, error: errors.CognitoError) -> None:
+def _place_refusal(form: UserChangeForm, change: attributes.Plan, error: errors.CognitoError) -> None:
     """Cognito's refusal on the field it names (its message names the attribute), else on the form."""
     if isinstance(error, errors.AliasExists):
-        form.add_error("email" if "email" in form.fields else None, str(error.user_message))
+        name, message = attributes.alias_refusal(error, change, form.pool)
+        form.add_error(name if name in form.fields else None, message)
         return
     message = cognito_said(error)
     said = error.aws_message or ""
@@ -157,6 +201,17 @@ def _place_refusal(form: UserChangeForm, error: errors.CognitoError) -> None:
     form.add_error(None, message)
 
 
+def _say_verification(request: HttpRequest, change: attributes.Plan, label: str) -> None:
+    if change.sent_for_verification:
+        messages.info(
+            request,
+            _("Cognito sends %(username)s a code to verify the new %(attributes)s.")
+            % {"username": label, "attributes": ", ".join(change.sent_for_verification)},
+        )
+    for notice in attributes.pending_notice(change, label):
+        messages.warning(request, notice)
+
+
 def user_change(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> HttpResponse:
     """GET: the change form. POST: the ``set_attributes`` action (AdminUpdate/DeleteUserAttributes)."""
     require(request, VIEW_PERMISSION)
@@ -165,7 +220,8 @@ def user_change(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
         return HttpResponseNotAllowed(["GET", "POST"])
     try:
         user = selectors.resolve_sub(sub)
-        schema = attributes.editable(pool_description())
+        pool = pool_description()
+        schema = attributes.editable(pool)
     except errors.UserNotFound:
         return not_found(request, site, sub)
     except errors.CognitoError as exc:
@@ -178,7 +234,9 @@ def user_change(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
         return with_retry(response) if isinstance(exc, errors.CognitoUnavailable) else response
 
     label = selectors.staff_label(user)
-    form = UserChangeForm(request.POST if request.method == "POST" else None, user=user, schema=schema)
+    form = UserChangeForm(
+        request.POST if request.method == "POST" else None, user=user, schema=schema, pool=pool
+    )
     status = 200
     if form.is_bound:
         status = 400
@@ -199,18 +257,18 @@ def user_change(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
                 return not_found(request, site, label)
             if result.outcome is not Outcome.FAILED:
                 say(request, report(result, action, label))
-                if change.sent_for_verification and result.outcome is Outcome.DONE:
-                    messages.info(
-                        request,
-                        _("Cognito sends %(username)s a code to verify the new %(attributes)s.")
-                        % {"username": label, "attributes": ", ".join(change.sent_for_verification)},
-                    )
+                if result.outcome is Outcome.DONE:
+                    _say_verification(request, change, label)
                 return HttpResponseRedirect(detail_url(site, sub))
-            if result.partial or isinstance(result.error, errors.CognitoUnavailable) or result.error is None:
+            unavailable = isinstance(result.error, errors.CognitoUnavailable)
+            if result.partial and result.error is not None and not unavailable:
+                # Update applied, deletion refused: sending it again would be refused the same way.
+                messages.error(request, attributes.partial_refusal(change, result.error, label))
+            elif result.partial or unavailable or result.error is None:
                 say(request, report(result, action, label))
-                status = 503 if isinstance(result.error, errors.CognitoUnavailable) else 400
+                status = 503 if unavailable else 400
             else:
-                _place_refusal(form, result.error)
+                _place_refusal(form, change, result.error)
     context = page_context(
         request,
         site,
