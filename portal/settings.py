@@ -204,15 +204,14 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Permissions-Policy (django-permissions-policy): no powerful feature for this site or any frame, except
-# WebAuthn for this origin (passkeys).
+# WebAuthn for this origin (passkeys). Only features browsers recognise: an unknown one is a console error
+# on every page (Chromium 156 rejects ambient-light-sensor and bluetooth; the browser tests check this).
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     **{
         feature: []
         for feature in (
             "accelerometer",
-            "ambient-light-sensor",
             "autoplay",
-            "bluetooth",
             "browsing-topics",
             "camera",
             "display-capture",

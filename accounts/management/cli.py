@@ -71,9 +71,25 @@ def require_configuration() -> None:
     ]
     if missing:
         raise CommandError(
-            _("%(names)s not set. Run `manage.py cognito_bootstrap` and export the lines it prints.")
-            % {"names": " and ".join(missing) + (" is" if len(missing) == 1 else " are")}
+            _(
+                "%(names)s not set. For the local pool: start `make run` first; manage.py then reads "
+                "%(env_file)s (for a `make run` with its own LOCAL_DATA_DIR, set the same LOCAL_DATA_DIR "
+                "here). For a pool in AWS: run `manage.py cognito_bootstrap` and export the lines it prints."
+            )
+            % {
+                "names": " and ".join(missing) + (" is" if len(missing) == 1 else " are"),
+                "env_file": local_env_file(),
+            }
         )
+
+
+def local_env_file() -> Path:
+    """The env file ``manage.py`` reads in local development (see ``manage.read_local_env``):
+    PORTAL_LOCAL_ENV, else ``$LOCAL_DATA_DIR/env``, else ``.local/env`` in the checkout."""
+    from accounts.management.local_data import ENV_FILE, data_dir
+
+    named = os.environ.get("PORTAL_LOCAL_ENV")
+    return Path(named) if named else data_dir(settings.BASE_DIR) / ENV_FILE
 
 
 def describe_error(exc: errors.CognitoError) -> str:

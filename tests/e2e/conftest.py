@@ -152,6 +152,12 @@ def chromium():
             browser.close()
 
 
+def header_refusal(text: str) -> bool:
+    """True for a console message in which Chromium reports a CSP refusal or a Permissions-Policy header
+    it cannot parse (an unrecognised feature is such an error on every page)."""
+    return "Content Security Policy" in text or "Permissions-Policy header" in text
+
+
 @pytest.fixture
 def browser_page(chromium):
     """A fresh Chromium page (1100 by 900 px, its own context) that records CSP refusals in
@@ -164,13 +170,13 @@ def browser_page(chromium):
     context.add_init_script(script=_axe_source())
     page = context.new_page()
     page.set_default_timeout(15_000)
-    # Every message in which Chromium reports a Content-Security-Policy refusal, for the tests to check.
+    # Every message in which Chromium reports a Content-Security-Policy refusal or an error in the
+    # Permissions-Policy header, for the tests to check.
     page.csp_violations = []
     page.on(
         "console",
         lambda message: (
-            "Content Security Policy" in message.text
-            and page.csp_violations.append(f"{page.url}: {message.text}")
+            header_refusal(message.text) and page.csp_violations.append(f"{page.url}: {message.text}")
         ),
     )
     try:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import header_refusal
+
 CHROMIUM = "/usr/bin/chromium"
 HERE = Path(__file__).parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
@@ -80,9 +82,7 @@ def open_page(browser, live_server, cookie, size):
     page.csp_violations = []
     page.on(
         "console",
-        lambda message: (
-            "Content Security Policy" in message.text and page.csp_violations.append(message.text)
-        ),
+        lambda message: header_refusal(message.text) and page.csp_violations.append(message.text),
     )
     return context, page
 

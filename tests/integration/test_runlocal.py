@@ -319,6 +319,7 @@ def test_make_run_starts_everything_then_keeps_pool_users_and_staff_across_resta
         "AWS_REGION",
     } <= set(variables)
     assert str(env_file) in first
+    assert f"reads it with LOCAL_DATA_DIR={tmp_path / 'local-data'}" in first  # not the default folder
     database = tmp_path / "local-data" / "portal.sqlite3"
     assert variables["DATABASE_URL"] == f"sqlite:///{database}" and database.is_file()
     assert f"Database:        sqlite:///{database}" in first

@@ -274,6 +274,12 @@ class Command(BaseCommand):
                 "`make reset-local` to get %(wanted)s)"
             ) % {"wanted": sign_in + (", case-sensitive" if case_sensitive else "")}
         staff = f"{sign_in_name} / {password}"
+        if folder.resolve() == (settings.BASE_DIR / ".local").resolve():
+            reader = _("manage.py in another terminal reads it")
+        else:
+            reader = _("manage.py in another terminal reads it with LOCAL_DATA_DIR=%(folder)s") % {
+                "folder": folder
+            }
         rows = [
             (_("Portal"), f"{base}/"),
             (_("Staff pages"), f"{base}/admin/"),
@@ -283,7 +289,7 @@ class Command(BaseCommand):
             (_("Pool shape"), shape),
             (_("Local data"), f"{folder / STATE_FILE}  ({_('`make reset-local` starts over')})"),
             (_("Database"), variables.get("DATABASE_URL") or os.environ["DATABASE_URL"]),
-            (_("Environment"), f"{env_file}  ({_('manage.py in another terminal reads it')})"),
+            (_("Environment"), f"{env_file}  ({reader})"),
         ]
         lines = ["", self.style.SUCCESS(_("Cognito portal (local mode)"))]
         lines += [f"  {label + ':':<17}{value}" for label, value in rows]

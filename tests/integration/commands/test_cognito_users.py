@@ -565,12 +565,17 @@ def test_ctrl_c_ends_with_one_line_and_status_130(run, cognito, monkeypatch):
     assert str(raised.value) == "Interrupted." and raised.value.returncode == 130
 
 
-def test_missing_configuration_says_what_to_do(run, cognito, settings):
+def test_missing_configuration_says_what_to_do(run, cognito, settings, monkeypatch, tmp_path):
+    """The local case first (make run and the env file manage.py reads), then a pool in AWS."""
     settings.COGNITO_USER_POOL_ID = ""
-    with pytest.raises(
-        CommandError, match=r"COGNITO_USER_POOL_ID is not set\. Run `manage\.py cognito_bootstrap`"
-    ):
+    monkeypatch.delenv("PORTAL_LOCAL_ENV", raising=False)
+    monkeypatch.setenv("LOCAL_DATA_DIR", str(tmp_path / "second"))
+    with pytest.raises(CommandError) as raised:
         run("cognito_users", "list")
+    message = str(raised.value)
+    assert message.startswith("COGNITO_USER_POOL_ID is not set. For the local pool: start `make run` first")
+    assert str(tmp_path / "second" / "env") in message and "set the same LOCAL_DATA_DIR here" in message
+    assert "For a pool in AWS: run `manage.py cognito_bootstrap`" in message
 
 
 def test_command_line_errors_are_one_line_on_stderr(cognito, tmp_path):
