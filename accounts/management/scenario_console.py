@@ -137,10 +137,16 @@ def current_window() -> int:
 
 
 def local_mail_hint(endpoint_url: str) -> str:
-    """Where the local Cognito's emails land: the portal's mailbox page and the outbox endpoint."""
-    port = os.environ.get("PORT", "8000")
+    """Where the local Cognito's emails land: the portal's mailbox page and the outbox endpoint.
+
+    The portal's address is PORTAL_URL (``make run`` writes it to the env file this terminal's manage.py
+    reads), else PORT on 127.0.0.1, else port 8000.
+    """
+    portal = os.environ.get("PORTAL_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
     return _(
         "  No email leaves this machine: the code is in the local mailbox of the portal that make run "
-        "started (http://127.0.0.1:%(port)s/local/mailbox/) and in the local Cognito's outbox "
-        "(%(outbox)s)."
-    ) % {"port": port, "outbox": endpoint_url.rstrip("/") + "/_local/outbox"}
+        "started (%(mailbox)s) and in the local Cognito's outbox (%(outbox)s)."
+    ) % {
+        "mailbox": portal.rstrip("/") + "/local/mailbox/",
+        "outbox": endpoint_url.rstrip("/") + "/_local/outbox",
+    }

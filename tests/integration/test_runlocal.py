@@ -318,6 +318,7 @@ def test_make_run_starts_everything_then_keeps_pool_users_and_staff_across_resta
         "COGNITO_CLIENT_SECRET",
         "AWS_REGION",
     } <= set(variables)
+    assert variables["PORTAL_URL"] == f"http://127.0.0.1:{portal_port}"
     assert str(env_file) in first
     assert f"reads it with LOCAL_DATA_DIR={tmp_path / 'local-data'}" in first  # not the default folder
     database = tmp_path / "local-data" / "portal.sqlite3"

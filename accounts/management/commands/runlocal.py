@@ -250,6 +250,7 @@ class Command(BaseCommand):
             "COGNITO_CLIENT_ID": pool.client_id,
             "COGNITO_CLIENT_SECRET": pool.client_secret,
             "AWS_REGION": pool.region,
+            "PORTAL_URL": f"http://{host}:{port}",  # for commands that point at the portal's pages
         }
         if not os.environ.get("DATABASE_URL"):
             variables["DATABASE_URL"] = database_url(folder)  # one database per local-data folder

@@ -228,8 +228,21 @@ def test_interactive_scenario_checks_the_pools_rules_before_sending_a_password(
     )
 
 
-def test_interactive_scenario_says_where_local_emails_land(db, cognito, monkeypatch, settings):
-    monkeypatch.setenv("PORT", "8123")
+@pytest.mark.parametrize(
+    ("environment", "mailbox"),
+    [
+        ({"PORT": "8123"}, "http://127.0.0.1:8123/local/mailbox/"),
+        # A second terminal has no PORT, but the env file make run wrote names the portal.
+        ({"PORTAL_URL": "http://127.0.0.1:8113"}, "http://127.0.0.1:8113/local/mailbox/"),
+    ],
+)
+def test_interactive_scenario_says_where_local_emails_land(
+    db, cognito, monkeypatch, settings, environment, mailbox
+):
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.delenv("PORTAL_URL", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setattr("sys.stdin", ScriptedTerminal(["uma", "uma@example.com"]))
     passwords = iter([STRONG_PASSWORD, STRONG_PASSWORD])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(passwords))
@@ -238,7 +251,7 @@ def test_interactive_scenario_says_where_local_emails_land(db, cognito, monkeypa
     with pytest.raises(CommandError, match="No more input"):
         scenario(stdout=out)
 
-    assert "http://127.0.0.1:8123/local/mailbox/" in out.getvalue()
+    assert mailbox in out.getvalue()
     assert f"{settings.COGNITO_ENDPOINT_URL}/_local/outbox" in out.getvalue()
 
 
