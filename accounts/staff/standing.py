@@ -38,9 +38,15 @@ SESSION_KEY = "accounts.staff.standing"
 
 
 def _recently_checked(request: HttpRequest, sub: str) -> bool:
+    """True when this session's standing was checked less than STANDING_SECONDS ago, for this sub *in this
+    pool* (after a local pool is reset, or the settings name another pool, the next staff page checks)."""
     checked = request.session.get(SESSION_KEY) or {}
     age = time.time() - float(checked.get("at", 0))
-    return checked.get("sub") == sub and 0 <= age < STANDING_SECONDS
+    return (
+        checked.get("sub") == sub
+        and checked.get("pool") == settings.COGNITO_USER_POOL_ID
+        and 0 <= age < STANDING_SECONDS
+    )
 
 
 def check(request: HttpRequest) -> HttpResponse | None:
@@ -66,7 +72,7 @@ def check(request: HttpRequest) -> HttpResponse | None:
     if not cognito_user.enabled:
         return _end(request, "disabled")
     apply_groups(user, [group.name for group in groups])
-    request.session[SESSION_KEY] = {"sub": sub, "at": time.time()}
+    request.session[SESSION_KEY] = {"sub": sub, "pool": settings.COGNITO_USER_POOL_ID, "at": time.time()}
     return None
 
 

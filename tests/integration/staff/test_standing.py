@@ -85,6 +85,16 @@ def test_a_session_for_a_pool_that_is_gone_ends_on_its_first_staff_page(cognito,
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
+def test_a_checked_session_is_checked_again_at_once_when_the_pool_changes(cognito, boss, settings):
+    """Within the 30 s window too: the check belongs to the pool it was made in (a reset local pool, or
+    settings naming another pool)."""
+    _user, client = boss
+    assert client.get(LIST).status_code == 200  # checked now, in this pool
+    settings.COGNITO_USER_POOL_ID = "us-east-1_gone"
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
 def test_an_outage_does_not_lock_staff_out(cognito, boss):
     from .conftest import inject_fault
 
