@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts import roles
-from accounts.cognito import get_idp
+from accounts.cognito import errors, get_idp
 from accounts.cognito.idp import last_request_id
 from accounts.cognito.types import CognitoUser
 from accounts.staff.outcomes import ActionContext
@@ -190,8 +190,14 @@ def _device_gone(context: ActionContext, key: str) -> bool:
     row="devices",
 )
 def forget_device(context: ActionContext) -> None:
-    """AdminForgetDevice on ``device_key``; read back: the device is no longer listed."""
+    """AdminListDevices for the device's name (messages and the audit row name it, the key comes second),
+    then AdminForgetDevice on ``device_key``; read back: the device is no longer listed."""
     key = context.params["device_key"]
+    try:
+        devices = context.current_devices()
+    except errors.CognitoError:
+        devices = []  # the name only: the write itself says whether Cognito can be reached
+    context.parameter_name = next((d.name for d in devices if d.key == key and d.name), "")
     context.call(
         "AdminForgetDevice",
         get_idp().admin_forget_device,

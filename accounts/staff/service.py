@@ -70,8 +70,12 @@ def mirror_of(sub: str, username: str) -> User | None:
 
 
 def _detail(spec: StaffAction, params: dict[str, str], context: ActionContext | None, extra: str = "") -> str:
-    """Parameter names and values (never attribute values), then the steps when they are worth telling."""
+    """Parameter names and values (never attribute values; a device by its name, then its key), then the
+    steps when they are worth telling."""
     parts = []
+    if context is not None and context.parameter_name and spec.parameter:
+        # How staff know it first (device=Firefox on a laptop), the value after (device_key=…).
+        parts.append(f"{spec.parameter.removesuffix('_key')}={context.parameter_name}")
     if (
         spec.parameter
         and spec.parameter in params
@@ -281,7 +285,7 @@ def attempt(
         partial=failure is not None and context.changed_anything,
         user=context.created or before,
         steps=tuple(context.steps),
-        parameter=_parameter(spec, params),
+        parameter=context.parameter_name or _parameter(spec, params),
     )
 
 

@@ -144,7 +144,6 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
         parameter = (
             form.data.get(spec.parameter) if form.is_bound else form.initial.get(spec.parameter)
         ) or ""
-    parameter_label = _parameter_label(spec, user, parameter)
     status = 200 if instead is None else 409
     if form.is_bound and form.is_valid():
         generated = spec.generates(user) if spec.generates else ""
@@ -157,7 +156,7 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
         if generated and result.outcome is Outcome.DONE:
             return _show_once(request, site, spec, user, label, generated, report(result, spec, label))
         if not _form_error(form, result) and not result.instead:
-            say(request, report(result, spec, label, parameter=parameter_label))
+            say(request, report(result, spec, label))  # a device by the name the action read
         if result.outcome is not Outcome.FAILED:
             if spec.name == "delete" and result.outcome is Outcome.DONE:
                 return HttpResponseRedirect(list_url(site))
@@ -166,6 +165,7 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
     elif form.is_bound:
         status = 400 if instead is None else 409
 
+    parameter_label = _parameter_label(spec, user, parameter)
     context = page_context(
         request,
         site,

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts import roles
+from accounts import audit_display, roles
 from accounts.cognito import errors
 from accounts.models import AuditEvent
 from accounts.staff import history, registry, selectors
@@ -225,7 +225,7 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
             for device in detail.devices
         ],
         devices_error=detail.devices_error,
-        events=events[:AUDIT_ROWS_ON_DETAIL],
+        events=audit_display.annotate(events.select_related("actor")[:AUDIT_ROWS_ON_DETAIL]),
         event_count=events.count(),
         audit_url=reverse("admin:accounts_auditevent_changelist", current_app=site.name)
         + "?"
