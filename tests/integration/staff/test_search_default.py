@@ -15,9 +15,9 @@ LIST = "/admin/cognito/users/"
 
 
 def shown(response) -> list[str]:
-    return sorted(
-        re.findall(r'<th class="field-username"><a href="[^"]*">([^<]*)</a></th>', response.content.decode())
-    )
+    cells = r'<th class="field-username"><a href="[^"]*">(.*?)</a></th>'
+    found = re.findall(cells, response.content.decode())
+    return sorted(name.replace("<wbr>", "") for name in found)
 
 
 def messages_of(response) -> list[str]:
