@@ -95,12 +95,9 @@ PERSON_NAME_FIELDS = ("username", "email", "preferred_username")
 
 
 class NameInPasswordValidator:
-    """Refuses a password that contains one of the person's names.
-
-    Django's similarity check compares the whole password with each name, so "user006-Secret1!" passes
-    for user006 (ratio 0.6 < 0.7). Here the username, the email address's local part and the preferred
-    username, each of at least ``MINIMUM`` characters, must not appear in the password (case ignored).
-    """
+    """Refuses a password containing the username, the email's local part or the preferred username (each
+    of ``MINIMUM`` characters or more, case ignored): Django's similarity check compares whole strings, so
+    "user006-Secret1!" passes it for user006 (ratio 0.6 < 0.7)."""
 
     MINIMUM = 4
 
@@ -143,13 +140,10 @@ def password_guessability_problems(password: str, **names: str) -> list[str]:
 
 
 def new_password_problems(password: str, policy: PasswordPolicy | None, **names: str) -> list[str]:
-    """Every reason ``password`` cannot be a new password (empty: it can): blanks at its edges (Cognito's
-    pattern forbids them), the pool's ``policy`` (None: not known now, Cognito checks), a common password,
-    or one like the person's ``names`` (``username``, ``email``, ``preferred_username``).
-
-    The one rule set of the end-user forms, the staff "Set password" page and ``cognito_users
-    set-password`` (typed and generated passwords alike).
-    """
+    """Every reason ``password`` cannot be a new password (empty: it can): blanks at its edges, the pool's
+    ``policy`` (None: unknown now, Cognito checks), a common password, or one like the person's ``names``
+    (``username``, ``email``, ``preferred_username``). The one rule set of the end-user forms, the staff
+    "Set password" page and ``cognito_users set-password`` (typed and generated passwords alike)."""
     problems = []
     if password != password.strip():
         problems.append(_("A password cannot start or end with a space."))

@@ -1,6 +1,7 @@
 """Every staff page in a real browser at 1280, 390 and 360 px (and the user list at 1440): no page scrolls
 sideways, axe-core finds no serious or critical violation, the Content-Security-Policy refuses nothing, and
-the user list's last column is visible without scrolling. Screenshots go to tests/e2e/screenshots/staff-*.
+every column of the user list, with every optional column too, is visible without scrolling and wraps only
+between words. Screenshots go to tests/e2e/screenshots/staff-*.
 
 axe-core is the pinned npm package in tests/e2e (``npm ci`` there); it is injected with Playwright's
 ``page.evaluate`` (DevTools protocol), so the pages' CSP stays strict. Self-contained: the staff member's
