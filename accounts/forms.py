@@ -92,10 +92,36 @@ class CommonPasswordVariantsValidator(CommonPasswordValidator):
 
 
 PERSON_NAME_FIELDS = ("username", "email", "preferred_username")
+
+
+class NameInPasswordValidator:
+    """Refuses a password containing the username, the email's local part or the preferred username (each
+    of ``MINIMUM`` characters or more, case ignored): Django's similarity check compares whole strings, so
+    "user006-Secret1!" passes it for user006 (ratio 0.6 < 0.7)."""
+
+    MINIMUM = 4
+
+    def validate(self, password: str, user=None) -> None:
+        if user is None:
+            return
+        lowered = password.casefold()
+        for attribute in PERSON_NAME_FIELDS:
+            value = str(getattr(user, attribute, "") or "")
+            if attribute == "email":
+                value = value.partition("@")[0]
+            if len(value) >= self.MINIMUM and value.casefold() in lowered:
+                raise ValidationError(
+                    _("The password contains the %(name)s. Choose one without it.")
+                    % {"name": user._meta.get_field(attribute).verbose_name},
+                    code="password_contains_name",
+                )
+
+
 # Checked before Cognito is called (Cognito's policy knows character classes, not guessability).
 PASSWORD_VALIDATORS = (
     CommonPasswordVariantsValidator(),
-    UserAttributeSimilarityValidator(user_attributes=("username", "email", "preferred_username")),
+    UserAttributeSimilarityValidator(user_attributes=PERSON_NAME_FIELDS),
+    NameInPasswordValidator(),
 )
 
 
@@ -110,6 +136,19 @@ def password_guessability_problems(password: str, **names: str) -> list[str]:
             validator.validate(password, person)
         except ValidationError as exc:
             problems.extend(exc.messages)
+    return problems
+
+
+def new_password_problems(password: str, policy: PasswordPolicy | None, **names: str) -> list[str]:
+    """Every reason ``password`` cannot be a new password (empty: it can): blanks at its edges, the pool's
+    ``policy`` (None: unknown now, Cognito checks), a common password, or one like the person's ``names``
+    (``username``, ``email``, ``preferred_username``). The one rule set of the end-user forms, the staff
+    "Set password" page and ``cognito_users set-password`` (typed and generated passwords alike)."""
+    problems = []
+    if password != password.strip():
+        problems.append(_("A password cannot start or end with a space."))
+    problems += password_problems(policy, password)
+    problems += password_guessability_problems(password, **names)
     return problems
 
 
@@ -161,12 +200,7 @@ class NewPasswordMixin:
     def clean_passwords(self, cleaned: dict) -> None:
         first, second = cleaned.get(self.first), cleaned.get(self.second)
         if first:
-            if first != first.strip():
-                # Cognito's password pattern forbids leading and trailing blanks.
-                self.add_error(self.first, _("A password cannot start or end with a space."))  # type: ignore[attr-defined]
-            for problem in password_problems(self.policy, first):
-                self.add_error(self.first, problem)  # type: ignore[attr-defined]
-            for problem in password_guessability_problems(first, **self.person_names(cleaned)):
+            for problem in new_password_problems(first, self.policy, **self.person_names(cleaned)):
                 self.add_error(self.first, problem)  # type: ignore[attr-defined]
         if first and second and first != second:
             self.add_error(self.second, _("The two passwords do not match."))  # type: ignore[attr-defined]

@@ -48,6 +48,16 @@ def is_role_group(name: str) -> bool:
     return any(folded == group.casefold() for group in role_groups())
 
 
+def is_exact_role_group(name: str) -> bool:
+    """True when ``name`` is exactly one of ``role_groups()``.
+
+    Cognito group names are case-sensitive and the mapping above uses exact names, so only these groups
+    give roles: they are the ones marked as portal roles and kept from deletion. A near-spelling
+    ("portal-STAFF") is an ordinary group, though granting it stays guarded (``is_role_group``).
+    """
+    return bool(name) and name in role_groups()
+
+
 def staff_group() -> Group:
     """The Django group for Cognito staff, holding (at least) the staff pages' permissions."""
     group, _created = Group.objects.get_or_create(name=STAFF_GROUP_NAME)

@@ -23,6 +23,7 @@ from . import (
     devices,
     events,
     failures,
+    groups,
     identity,
     mfa,
     pool_settings,
@@ -49,6 +50,7 @@ HANDLERS: dict[str, Handler] = events.recording(
         **mfa.OPERATIONS,
         **devices.OPERATIONS,
         **pool_settings.OPERATIONS,
+        **groups.OPERATIONS,
     }
 )
 JSON_HEADERS = [("Content-Type", "application/x-amz-json-1.1")]

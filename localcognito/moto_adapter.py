@@ -392,6 +392,24 @@ def set_mfa_configuration(pool_id: str, value: str) -> None:
         pool.mfa_config = value
 
 
+# UpdateGroup's fields: the attribute of moto's group and its value when unset (moto's CreateGroup defaults).
+_GROUP_DEFAULTS = {
+    "Description": ("description", ""),
+    "Precedence": ("precedence", None),
+    "RoleArn": ("role_arn", None),
+}
+
+
+def reset_group_fields(pool_id: str, group_name: str, fields: Iterable[str]) -> None:
+    """Write: reset the named UpdateGroup fields of a group (moto's update keeps fields left out)."""
+    pool = _pool(pool_id)
+    group = pool.groups.get(group_name) if pool is not None else None
+    if group is None:
+        return
+    for name in fields:
+        setattr(group, *_GROUP_DEFAULTS[name])
+
+
 def standard_attributes() -> tuple[str, ...]:
     """The standard attribute names of a Cognito user pool schema (sub, email, preferred_username ...)."""
     return tuple(CognitoIdpUserPoolAttribute.STANDARD_SCHEMA)

@@ -84,7 +84,7 @@ def translate(exc: Exception, operation: str = "") -> errors.CognitoError:
     - ``ClientError``: by Cognito's error code (``errors.error_for``; any 5xx is ``CognitoUnavailable``
       with ``outcome_unknown``).
     - ``ParamValidationError`` (botocore's client-side check, e.g. an empty name): ``InvalidParameter`` —
-      bad input, never an outage.
+      bad input, never an outage; its message on one line.
     - missing credentials or region: ``InvalidConfiguration``, with what to set.
     - no connection, or a connect timeout: ``CognitoUnavailable`` (nothing was sent).
     - a read timeout or a dropped connection: ``CognitoUnavailable(outcome_unknown=True)``.
@@ -101,7 +101,9 @@ def translate(exc: Exception, operation: str = "") -> errors.CognitoError:
         )
     name = exc.__class__.__name__
     if isinstance(exc, ParamValidationError):
-        return errors.InvalidParameter(str(exc), code="ParamValidationError", operation=operation)
+        # botocore's report spans lines ("Parameter validation failed:\nInvalid length for …"): one line.
+        message = " ".join(str(exc).split())
+        return errors.InvalidParameter(message, code="ParamValidationError", operation=operation)
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError, NoRegionError)):
         return errors.InvalidConfiguration(
             f"{str(exc).rstrip('.')}. Set AWS credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and "

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, pool_description
-from accounts.forms import current_policy, password_problems
+from accounts.forms import current_policy, new_password_problems
 from accounts.management.cli import confirm, operator_label, printable, user_not_found
 from accounts.staff import attributes, registry, selectors
 from accounts.staff.outcomes import Outcome
@@ -126,7 +126,9 @@ def set_attributes(options: dict[str, Any], stderr: TextIO, write: Callable[[str
             write(notice)
 
 
-def _typed_password(options: dict[str, Any], stdin: TextIO) -> str:
+def _typed_password(options: dict[str, Any], stdin: TextIO, user: Any) -> str:
+    """The new password, from the prompt (twice) or stdin, checked with the portal's one rule set
+    (``new_password_problems``: policy, common passwords, the user's own names) before Cognito is asked."""
     if options["password_stdin"]:
         password = stdin.readline().rstrip("\r\n")
     else:
@@ -137,9 +139,9 @@ def _typed_password(options: dict[str, Any], stdin: TextIO) -> str:
         password = getpass.getpass(_("New password: "))
         if getpass.getpass(_("New password (again): ")) != password:
             raise CommandError(_("The two passwords do not match. Nothing was changed."))
-    problems = password_problems(current_policy(), password) if password else [_("The password is empty.")]
-    if password != password.strip():
-        problems.append(_("A password cannot start or end with a space."))
+    if not password:
+        raise CommandError(_("The password is empty.") + " " + _("Nothing was changed."))
+    problems = new_password_problems(password, current_policy(), **selectors.person_names(user))
     if problems:
         raise CommandError(" ".join(str(p) for p in problems) + " " + _("Nothing was changed."))
     return password
@@ -155,7 +157,7 @@ def set_password(options: dict[str, Any], stderr: TextIO, write: Callable[[str],
         raise CommandError(_("--temporary generates the password: leave out --password-stdin."))
     user = _user(options["username"])
     label = printable(selectors.staff_label(user))
-    password = action.generates() if action.generates else _typed_password(options, sys.stdin)
+    password = action.generates(user) if action.generates else _typed_password(options, sys.stdin, user)
     confirm(
         str(action.confirmation % {"username": label, "parameter": ""}),
         assume_yes=options["yes"],

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts import roles
-from accounts.cognito import get_idp
+from accounts.cognito import errors, get_idp
 from accounts.cognito.idp import last_request_id
 from accounts.cognito.types import CognitoUser
 from accounts.staff.outcomes import ActionContext
@@ -27,13 +27,18 @@ from accounts.staff.registry import (
     Actor,
     Danger,
     UserState,
+    already_disabled,
+    already_enabled,
     always,
     disabled,
     enabled,
     has_devices,
     has_mfa,
     has_password,
+    in_group,
     invited,
+    must_change_password,
+    not_in_group,
     staff_action,
     unconfirmed,
 )
@@ -60,7 +65,7 @@ def _is_enabled(context: ActionContext) -> bool | None:
     bulk=True,
     command="disable",
     locks_out=True,
-    already=disabled,
+    already=already_disabled,
     already_text=ngettext_lazy(
         "%(count)d user was already disabled.", "%(count)d users were already disabled.", "count"
     ),
@@ -85,7 +90,7 @@ def disable(context: ActionContext) -> None:
     summary=_("Enable users again."),
     bulk=True,
     command="enable",
-    already=enabled,
+    already=already_enabled,
     already_text=ngettext_lazy(
         "%(count)d user was already enabled.", "%(count)d users were already enabled.", "count"
     ),
@@ -115,8 +120,22 @@ def enable(context: ActionContext) -> None:
     command="reset-password",
     locks_out=True,
     sends_message=True,
-    instead=lambda state: "resend_invitation" if invited(state) else None,
-    instead_text=_("%(username)s has not accepted the invitation yet: resend the invitation instead."),
+    instead=lambda state: (
+        "resend_invitation"
+        if invited(state)
+        else "set_temporary_password"
+        if must_change_password(state)
+        else None
+    ),
+    instead_text={
+        "resend_invitation": _(
+            "%(username)s has not accepted the invitation yet: resend the invitation instead."
+        ),
+        "set_temporary_password": _(
+            "%(username)s must choose a new password at their next sign-in (a temporary password set by "
+            "staff), so there is no password to reset: set a temporary password again instead."
+        ),
+    },
 )
 def reset_password(context: ActionContext) -> None:
     """AdminResetUserPassword (Cognito mails a code); read back: the status became RESET_REQUIRED."""
@@ -171,8 +190,14 @@ def _device_gone(context: ActionContext, key: str) -> bool:
     row="devices",
 )
 def forget_device(context: ActionContext) -> None:
-    """AdminForgetDevice on ``device_key``; read back: the device is no longer listed."""
+    """AdminListDevices for the device's name (messages and the audit row name it, the key comes second),
+    then AdminForgetDevice on ``device_key``; read back: the device is no longer listed."""
     key = context.params["device_key"]
+    try:
+        devices = context.current_devices()
+    except errors.CognitoError:
+        devices = []  # the name only: the write itself says whether Cognito can be reached
+    context.parameter_name = next((d.name for d in devices if d.key == key and d.name), "")
     context.call(
         "AdminForgetDevice",
         get_idp().admin_forget_device,
@@ -261,6 +286,12 @@ def _in_group(context: ActionContext, group: str) -> bool:
     bulk=True,
     command="add-to-group",
     refusal=_membership_refusal,
+    already=in_group,
+    already_text=ngettext_lazy(
+        "%(count)d user was already in %(parameter)s.",
+        "%(count)d users were already in %(parameter)s.",
+        "count",
+    ),
 )
 def add_to_group(context: ActionContext) -> None:
     """AdminAddUserToGroup; read back: AdminListGroupsForUser lists the group."""
@@ -287,6 +318,10 @@ def add_to_group(context: ActionContext) -> None:
     command="remove-from-group",
     row="groups",
     refusal=_membership_refusal,
+    already=not_in_group,
+    already_text=ngettext_lazy(
+        "%(count)d user was not in %(parameter)s.", "%(count)d users were not in %(parameter)s.", "count"
+    ),
 )
 def remove_from_group(context: ActionContext) -> None:
     """AdminRemoveUserFromGroup; read back: the group is no longer listed."""

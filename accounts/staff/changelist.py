@@ -8,6 +8,7 @@ the pager, filter and page-size links; the view only renders it. Problems with t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin, messages
@@ -31,6 +32,16 @@ PAGE_SIZE_CHOICES = (10, 25, 50, 60)
 def _breakable(status: str) -> str:
     """A status name that may wrap after its underscores in a narrow column (FORCE_<wbr>CHANGE_…)."""
     return mark_safe("_<wbr>".join(escape(part) for part in status.split("_")))  # noqa: S308 (escaped parts)
+
+
+# Where a name or an address may wrap in a narrow column: after these, never inside a word (CSS
+# ``overflow-wrap: anywhere`` broke "user000@example.com" into "user0 00@ exam ple.c om").
+BREAK_AFTER = re.compile(r"([@._+\-])")
+
+
+def breakable(text: str) -> str:
+    """``text`` escaped, with a ``<wbr>`` after each @ . _ + and - (user names and email addresses)."""
+    return mark_safe(BREAK_AFTER.sub(r"\1<wbr>", escape(text)))  # noqa: S308 (escaped first; wbr only)
 
 
 def status_badge(status: str) -> str:
@@ -169,12 +180,14 @@ class UserChangeList:
             {
                 "user": user,
                 "label": selectors.staff_label(user),
+                "label_html": breakable(selectors.staff_label(user)),
+                "email_html": breakable(user.email or ""),
                 "url": reverse(
                     "admin:cognito_user_detail", kwargs={"sub": user.sub}, current_app=self.site.name
                 ),
                 "badge": status_badge(user.status),
                 "status_parts": user.status.split("_"),  # the page may break the badge at underscores
-                "optional": [columns.value(user, name, extras.get(user)) for name in optional],
+                "optional": [columns.cell(user, name, extras.get(user)) for name in optional],
             }
             for user in self.users
             if user.sub

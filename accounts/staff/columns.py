@@ -8,11 +8,14 @@ failing the page. Those calls count against Cognito's per-account quotas (UserRe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass
 from itertools import islice
 
 from django.http import HttpRequest
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito import get_idp
@@ -112,3 +115,51 @@ def value(user: CognitoUser, column: str, extras: dict[str, str]) -> str:
     if column in NEEDS_CALLS:
         return extras.get(column, "")
     return user.attributes.get(column, "")
+
+
+# The list's short names of Cognito's MFA methods (UserMFASettingList); the full name stays in a title
+# and for screen readers, and the CSV keeps the full names.
+MFA_SHORT = {"SOFTWARE_TOKEN_MFA": "TOTP", "SMS_MFA": "SMS", "EMAIL_OTP": "Email"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One optional cell on the list page: ``text`` to show, and ``full`` when ``text`` abbreviates it."""
+
+    column: str
+    text: str
+    full: str = ""
+
+
+# E.164 country calling codes of one and two digits (ITU-T E.164 assignments; every other code has three).
+# The codes are prefix-free, so the first match is the code.
+# fmt: off
+_COUNTRY_CODES = frozenset(str(code) for code in (
+    1, 7, 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56, 57,
+    58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
+))
+# fmt: on
+E164 = re.compile(r"\+[0-9]{4,15}")
+
+
+def phone_breakable(number: str) -> str:
+    """An E.164 number escaped, with a ``<wbr>`` after its country code (+49<wbr>1701234567), so a narrow
+    column may wrap it there and nowhere else; any other value as it is (escaped)."""
+    if not E164.fullmatch(number):
+        return escape(number)
+    digits = number[1:]
+    size = next((length for length in (1, 2) if digits[:length] in _COUNTRY_CODES), 3)
+    return format_html("+{}<wbr>{}", digits[:size], digits[size:])
+
+
+def cell(user: CognitoUser, column: str, extras: dict[str, str]) -> Cell:
+    """``value`` for the list page: MFA methods by their short names (TOTP, SMS, Email), phone numbers that
+    may wrap after their country code."""
+    text = value(user, column, extras)
+    if column == "phone_number" and text:
+        return Cell(column, phone_breakable(text))
+    if column != "mfa" or text in ("", UNKNOWN):
+        return Cell(column, text)
+    methods = [method.strip() for method in text.split(",")]
+    short = ", ".join(MFA_SHORT.get(method, method) for method in methods)
+    return Cell(column, short, text if short != text else "")

@@ -13,7 +13,7 @@ from accounts.cognito.idp import MAX_PAGE_SIZE
 from accounts.forms import NewPasswordMixin, current_policy, password_field, password_rules
 from accounts.identity import username_problem
 from accounts.staff.merged import MERGED_ATTRIBUTE
-from accounts.staff.query import DEFAULT_PAGE_SIZE
+from accounts.staff.query import DEFAULT_PAGE_SIZE, email_is_username
 from accounts.staff.registry import StaffAction
 
 __all__ = [
@@ -84,6 +84,10 @@ class UserSearchForm(forms.Form):
             if data.get("enabled"):
                 data["enabled"] = data["enabled"].strip().lower()
         super().__init__(data, *args, **kwargs)
+        if email_is_username():
+            # The username is a generated id here: "username or email" would only ever find by email.
+            field = self.fields["attr"]
+            field.choices = [choice for choice in field.choices if choice[0] != MERGED_ATTRIBUTE]
 
 
 def _parameter_field(action: StaffAction, groups: list[str] | None) -> forms.Field | None:

@@ -50,8 +50,9 @@ def name_from_url(value: str) -> str:
 
 # -- reading --------------------------------------------------------------------------------------------
 def is_role_group(name: str) -> bool:
-    """One of the portal's own groups (they grant staff or superuser): marked, never deleted here."""
-    return roles.is_role_group(name)
+    """One of the portal's own groups, exactly (they grant staff or superuser): marked, never deleted
+    here. A case variant is an ordinary group (Cognito group names are case-sensitive)."""
+    return roles.is_exact_role_group(name)
 
 
 def count_members(name: str) -> tuple[int, bool]:

@@ -70,7 +70,8 @@ class ActionContext:
 
     ``before`` is the user as read just before the action (None for invite). ``steps`` records every
     write; ``request_id`` is the AWS request id of the last answered write; ``notes`` are extra clauses for
-    the audit detail (counts, names of attributes set, never their values).
+    the audit detail (counts, names of attributes set, never their values); ``parameter_name`` is how staff
+    know the parameter when that differs from its value (a device's name, not its key).
     """
 
     action: str
@@ -82,6 +83,7 @@ class ActionContext:
     request_id: str = ""
     notes: list[str] = field(default_factory=list)
     created: CognitoUser | None = None  # the user an invitation created
+    parameter_name: str = ""
 
     # -- writes ------------------------------------------------------------------------------------------
     def call(

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito import get_idp
 from accounts.cognito.descriptions import PasswordPolicy
-from accounts.forms import current_policy
+from accounts.forms import current_policy, new_password_problems
+from accounts.staff import selectors
 from accounts.staff.outcomes import ActionContext
 from accounts.staff.registry import CHANGE_PERMISSION, Danger, UserState, staff_action
 
@@ -33,17 +35,20 @@ SYMBOLS = "!#%+-=?@^_~"
 TEMPORARY_LENGTH = 16
 
 
-def temporary_password(policy: PasswordPolicy | None) -> str:
-    """A random password that meets ``policy`` (every class Cognito may require, at least 16 characters).
+def temporary_password(policy: PasswordPolicy | None, names: Mapping[str, str] | None = None) -> str:
+    """A random password that meets ``policy`` (every class Cognito may require, at least 16 characters)
+    and the portal's one rule set for new passwords (``new_password_problems``, with the user's ``names``).
 
     Uses ``secrets`` (the OS's CSPRNG). About 95 bits of entropy at the default length.
     """
     length = max(TEMPORARY_LENGTH, policy.minimum_length if policy else 0)
     alphabet = UPPER + LOWER + DIGITS + SYMBOLS
     while True:
-        password = [secrets.choice(alphabet) for _ in range(length)]
-        if all(any(c in group for c in password) for group in (UPPER, LOWER, DIGITS, SYMBOLS)):
-            return "".join(password)
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if all(any(c in group for c in password) for group in (UPPER, LOWER, DIGITS, SYMBOLS)) and not (
+            new_password_problems(password, policy, **(names or {}))
+        ):
+            return password
 
 
 def _status_became(context: ActionContext, status: str) -> bool | None:
@@ -73,7 +78,7 @@ def _not_external(state: UserState) -> bool:
     danger=Danger.CAUTION,
     parameter="password",
     parameter_is_secret=True,
-    generates=lambda: temporary_password(current_policy()),
+    generates=lambda user: temporary_password(current_policy(), selectors.person_names(user)),
     locks_out=True,
 )
 def set_temporary_password(context: ActionContext) -> None:

@@ -23,6 +23,24 @@ FILTER_KINDS = ("search", "status", "enabled", "group")
 DEFAULT_PAGE_SIZE = 50
 
 
+def email_is_username() -> bool:
+    """True in email-as-username pools (DescribeUserPool, cached); False when Cognito cannot say."""
+    from accounts.cognito import errors, pool_description
+    from accounts.cognito.descriptions import SIGN_IN_EMAIL
+
+    try:
+        return pool_description().sign_in == SIGN_IN_EMAIL
+    except errors.CognitoError:
+        return False
+
+
+def default_attribute() -> str:
+    """The attribute searched when a link gives none (or one the list does not offer): "username or
+    email" (``merged``), except in email-as-username pools, where the username is a generated id and
+    the combined search is not offered: email."""
+    return "email" if email_is_username() else merged.MERGED_ATTRIBUTE
+
+
 @dataclass(frozen=True)
 class UserQuery:
     """What was asked for: ``q`` in attribute ``attr``, a ``status``, ``enabled`` users, a ``group``."""
@@ -36,11 +54,12 @@ class UserQuery:
 
     @classmethod
     def from_cleaned(cls, data: dict[str, Any]) -> UserQuery:
-        """From ``UserSearchForm.cleaned_data`` (the list's query string)."""
+        """From ``UserSearchForm.cleaned_data`` (the list's query string); no attribute, or one the form
+        refused, searches ``default_attribute()``."""
         enabled = {"true": True, "false": False}.get(data.get("enabled") or "")
         return cls(
             q=data.get("q") or "",
-            attr=data.get("attr") or "username",
+            attr=data.get("attr") or default_attribute(),
             status=data.get("status") or "",
             enabled=enabled,
             group=data.get("group") or "",

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from accounts.cognito.types import CognitoUser, Device
+from accounts.identity import looks_like_sub
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -46,23 +47,34 @@ class Actor:
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> Actor:
+        """The signed-in staff member. The label (kept in audit rows) is their username, or where that is a
+        generated id (email-as-username pools) their email or preferred username: never a bare sub."""
         user = request.user if request.user.is_authenticated else None
-        label = user.get_username() if user is not None else "anonymous"
+        label = "anonymous"
+        if user is not None:
+            label = user.get_username()
+            if looks_like_sub(label):
+                label = user.display_name
         # REMOTE_ADDR only: forwarded headers can be forged unless a trusted proxy rewrites them.
         return cls(user=user, label=label, ip=request.META.get("REMOTE_ADDR") or None)
 
     @classmethod
     def operator(cls, label: str) -> Actor:
+        """An operator running a ``manage.py`` command (``label``: ``operator:<login name>``)."""
         return cls(user=None, label=label, ip=None)
 
 
 @dataclass(frozen=True)
 class UserState:
-    """What applicability rules look at: the user as AdminGetUser returned them, and their devices when
-    they were listed (``None``: not listed, so rules that need them answer "maybe", i.e. True)."""
+    """What applicability rules look at: the user as AdminGetUser returned them, their devices and group
+    names when they were listed (``None``: not listed, so rules that need them answer "maybe"), and
+    whether a FORCE_CHANGE_PASSWORD status comes from a temporary password staff set rather than an
+    invitation (``selectors.user_state`` works it out)."""
 
     user: CognitoUser
     devices: tuple[Device, ...] | None = None
+    groups: frozenset[str] | None = None
+    temporary_password_by_staff: bool = False
 
 
 # Rules of which user states an action applies to, named so the registry reads as a table.
@@ -102,8 +114,35 @@ def unconfirmed(state: UserState) -> bool:
 
 
 def invited(state: UserState) -> bool:
-    """Invited users who have not signed in yet (``FORCE_CHANGE_PASSWORD``)."""
-    return state.user.status == "FORCE_CHANGE_PASSWORD"
+    """Invited users who have not signed in yet (``FORCE_CHANGE_PASSWORD``, not from a temporary password
+    staff set: those users must choose a new password, but there is no invitation to accept)."""
+    return state.user.status == "FORCE_CHANGE_PASSWORD" and not state.temporary_password_by_staff
+
+
+def must_change_password(state: UserState) -> bool:
+    """Users who must choose a new password at their next sign-in because staff set a temporary one."""
+    return state.user.status == "FORCE_CHANGE_PASSWORD" and state.temporary_password_by_staff
+
+
+# Rules on a user and the action's parameters: is the user already as the action would leave them?
+def already_disabled(state: UserState, params: Mapping[str, str]) -> bool:
+    """Disabled already."""
+    return disabled(state)
+
+
+def already_enabled(state: UserState, params: Mapping[str, str]) -> bool:
+    """Enabled already."""
+    return enabled(state)
+
+
+def in_group(state: UserState, params: Mapping[str, str]) -> bool:
+    """In ``params["group"]`` already (False when the groups were not listed: then nobody can tell)."""
+    return state.groups is not None and params.get("group", "") in state.groups
+
+
+def not_in_group(state: UserState, params: Mapping[str, str]) -> bool:
+    """Not in ``params["group"]`` (False when the groups were not listed)."""
+    return state.groups is not None and params.get("group", "") not in state.groups
 
 
 Refusal = Callable[[Actor, CognitoUser, Mapping[str, str]], "str | None"]
@@ -139,16 +178,19 @@ class StaffAction:
     refusal: Refusal | None = None  # the portal's own rule on top of the permission (roles)
     parameter_is_secret: bool = False  # a password: never audited, logged, shown in a message or kept
     reason_required: bool = False  # the confirmation asks for a reason (setting a permanent password)
-    # The user is already as the action would leave them: bulk actions count them apart as no-ops, with
-    # ``already_text`` (ngettext_lazy keyed on "count") saying how many ("19 users were already enabled.").
-    already: Callable[[UserState], bool] | None = None
+    # The user is already as the action would leave them, given its parameters: bulk actions count them
+    # apart as no-ops (not acted on, not audited), with ``already_text`` (ngettext_lazy keyed on "count",
+    # with ``%(parameter)s``) saying how many ("19 users were already enabled.").
+    already: Callable[[UserState, Mapping[str, str]], bool] | None = None
     already_text: Any = None
     # Another action that fits the user instead (reset password → resend invitation for invited users), and
-    # ``instead_text`` saying why (``%(username)s``); the action is then not sent to Cognito at all.
+    # ``instead_text`` saying why (``%(username)s``): one text, or a dict keyed by the other action's name.
+    # The action is then not sent to Cognito at all.
     instead: Callable[[UserState], str | None] | None = None
     instead_text: Any = None
-    # The parameter is made by the portal, not typed (a temporary password): pages and command call it.
-    generates: Callable[[], str] | None = None
+    # The parameter is made by the portal, not typed (a temporary password): pages and command call it
+    # with the target user (a password must not contain their names).
+    generates: Callable[[CognitoUser], str] | None = None
 
     def applies(self, state: UserState) -> bool:
         return self.applies_to(state)
@@ -157,13 +199,19 @@ class StaffAction:
         """Why the portal refuses this action for this actor and user (None: it does not)."""
         return self.refusal(actor, user, params) if self.refusal else None
 
-    def is_noop(self, state: UserState) -> bool:
-        """True when the user is already as the action would leave them (bulk actions skip them)."""
-        return bool(self.already and self.already(state))
+    def is_noop(self, state: UserState, params: Mapping[str, str] | None = None) -> bool:
+        """True when the user is already as the action (with ``params``) would leave them (bulk actions
+        skip them)."""
+        return bool(self.already and self.already(state, params or {}))
 
     def alternative(self, state: UserState) -> str | None:
         """The name of the action that fits this user instead, or None."""
         return self.instead(state) if self.instead else None
+
+    def instead_message(self, other: str, username: str) -> str:
+        """Why ``other`` fits the user staff know as ``username`` instead of this action."""
+        text = self.instead_text[other] if isinstance(self.instead_text, dict) else self.instead_text
+        return str(text % {"username": username})
 
 
 _ACTIONS: dict[str, StaffAction] = {}

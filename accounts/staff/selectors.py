@@ -22,6 +22,7 @@ from django.core.cache import cache
 from accounts.cognito import errors, filters, get_idp, pool_description
 from accounts.cognito.types import CognitoUser, Device, Group, Page
 from accounts.identity import display_name, looks_like_sub
+from accounts.staff.registry import UserState
 
 GROUPS_CACHE_SECONDS = 300
 USERNAME_CACHE_SIZE = 20_000
@@ -36,6 +37,61 @@ def staff_label(user: CognitoUser) -> str:
     if user.username and not looks_like_sub(user.username):
         return user.username
     return display_name(user.username, user.attributes)
+
+
+# -- what the applicability rules see ----------------------------------------------------------------------
+CREDENTIAL_EVENTS = ("invite", "resend_invitation", "set_temporary_password")
+
+
+def temporary_password_by_staff(user: CognitoUser) -> bool:
+    """Whether a FORCE_CHANGE_PASSWORD status comes from a temporary password staff set (the user must
+    choose a new password) rather than from an invitation nobody has accepted yet.
+
+    Cognito cannot tell the two apart: it has no "invited" flag, and UserLastModifiedDate moves with every
+    attribute change too, so "modified == created" would call an invited user whose name was corrected a
+    password case. The portal's own records can, so they decide: the audit trail's latest successful
+    invitation, resend or temporary password for this sub is a temporary password; or the portal's mirror
+    of this sub has signed in since the latest invitation (an invited user has no password of their own
+    until they do). A temporary password set outside the portal for a user who never signed in here is not
+    seen: such a user reads as invited (and a resend gives them a new temporary password, which works too).
+    """
+    if user.status != "FORCE_CHANGE_PASSWORD" or not user.sub:
+        return False
+    from accounts.models import AuditEvent, User
+
+    latest = (
+        AuditEvent.objects.filter(target_sub=user.sub, outcome="success", action__in=CREDENTIAL_EVENTS)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is not None and latest.action == "set_temporary_password":
+        return True
+    signed_in = User.objects.filter(cognito_sub=user.sub).values_list("last_login", flat=True).first()
+    return signed_in is not None and (latest is None or signed_in > latest.created_at)
+
+
+def user_state(
+    user: CognitoUser, devices: Iterable[Device] | None = None, groups: Iterable[str] | None = None
+) -> UserState:
+    """The ``UserState`` of a user just read: devices and group names when listed (None: not listed), and
+    whether a FORCE_CHANGE_PASSWORD status is a staff-set temporary password (one database query, only for
+    users in that status)."""
+    return UserState(
+        user,
+        tuple(devices) if devices is not None else None,
+        frozenset(groups) if groups is not None else None,
+        temporary_password_by_staff(user),
+    )
+
+
+def person_names(user: CognitoUser) -> dict[str, str]:
+    """The names a user is known by (``username``, ``email``, ``preferred_username``): what a new password
+    for them must not resemble or contain (``accounts.forms.new_password_problems``)."""
+    return {
+        "username": user.username,
+        "email": user.email or "",
+        "preferred_username": user.attributes.get("preferred_username", ""),
+    }
 
 
 # -- the sub → username cache ----------------------------------------------------------------------------

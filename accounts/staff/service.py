@@ -23,7 +23,7 @@ from accounts.models import AuditEvent, RememberedDevice, User
 from accounts.sessions import end_sessions
 from accounts.staff import registry, selectors
 from accounts.staff.outcomes import ActionContext, Outcome, OutcomeUnknown, Step
-from accounts.staff.registry import Actor, StaffAction, UserState
+from accounts.staff.registry import Actor, StaffAction
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,12 @@ def mirror_of(sub: str, username: str) -> User | None:
 
 
 def _detail(spec: StaffAction, params: dict[str, str], context: ActionContext | None, extra: str = "") -> str:
-    """Parameter names and values (never attribute values), then the steps when they are worth telling."""
+    """Parameter names and values (never attribute values; a device by its name, then its key), then the
+    steps when they are worth telling."""
     parts = []
+    if context is not None and context.parameter_name and spec.parameter:
+        # How staff know it first (device=Firefox on a laptop), the value after (device_key=…).
+        parts.append(f"{spec.parameter.removesuffix('_key')}={context.parameter_name}")
     if (
         spec.parameter
         and spec.parameter in params
@@ -147,6 +151,67 @@ def _role_holder_refusal(actor: Actor, username: str) -> str | None:
     return roles.target_refusal(actor.user, target_groups=groups)
 
 
+def refusal(spec: StaffAction, user: CognitoUser, *, actor: Actor, params: dict[str, str]) -> str | None:
+    """Why the portal's own rules refuse ``spec`` on ``user`` for ``actor`` (None: they do not): the
+    action's rule (group memberships), then the role-holder rule (for non-superusers: one
+    AdminListGroupsForUser call). The pages ask it before showing a form, so a GET and a POST refuse alike."""
+    return spec.refused(actor, user, params) or _role_holder_refusal(actor, user.username)
+
+
+def _refused(
+    spec: StaffAction, before: CognitoUser, *, actor: Actor, reason: str, params: dict[str, str]
+) -> ActionResult | None:
+    """The refusal of ``spec`` on ``before``, audited (a failure), or None when the portal does not refuse.
+
+    An action that does not fit the user, where another does (``StaffAction.instead``), is refused too,
+    with ``instead`` naming the other action.
+    """
+    refused = refusal(spec, before, actor=actor, params=params)
+    instead = spec.alternative(selectors.user_state(before))
+    if instead:
+        refused = spec.instead_message(instead, selectors.staff_label(before))
+    if not refused:
+        return None
+    event = audit.record(
+        spec.name,
+        target_name(before),
+        outcome=AuditEvent.Outcome.FAILURE,
+        target_sub=before.sub,
+        detail=_detail(spec, params, None, f"refused: {refused}"),
+        actor=actor.user,
+        actor_label=actor.label,
+        actor_ip=actor.ip,
+        reason=reason,
+    )
+    return ActionResult(
+        event,
+        Outcome.FAILED,
+        refusal=refused,
+        user=before,
+        parameter=_parameter(spec, params),
+        instead=instead or "",
+    )
+
+
+def target_name(user: CognitoUser) -> str:
+    """The name an audit row keeps for its target (``target_username``): the username, or where that is a
+    generated id (email-as-username pools) the person's email or preferred username, recorded now so the
+    row still reads well after the user changes or is deleted. The row keeps the sub beside it."""
+    return selectors.staff_label(user)
+
+
+def refuse(
+    action: str, user: CognitoUser, *, actor: Actor, reason: str = "", **params: Any
+) -> ActionResult | None:
+    """Audit and return the portal's refusal of ``action`` on ``user`` without acting, or None when the
+    portal does not refuse it (then ``attempt`` runs it). For pages that refuse before their form is
+    valid (a refused POST is audited, as ``attempt`` would)."""
+    spec = registry.get(action)
+    return _refused(
+        spec, user, actor=actor, reason=reason, params={k: str(v) for k, v in params.items() if v}
+    )
+
+
 def attempt(
     action: str, user: str | CognitoUser, *, actor: Actor, reason: str = "", **params: Any
 ) -> ActionResult:
@@ -162,7 +227,7 @@ def attempt(
     common = {"actor": actor.user, "actor_label": actor.label, "actor_ip": actor.ip, "reason": reason}
 
     if spec.creates_user:
-        username, sub, before = str(user), "", None
+        username, sub, before, target = str(user), "", None, str(user)
     else:
         try:
             before = user if isinstance(user, CognitoUser) else selectors.find_user(str(user))
@@ -176,28 +241,10 @@ def attempt(
                 **common,
             )
             return ActionResult(event, Outcome.FAILED, error=exc, parameter=_parameter(spec, params))
-        username, sub = before.username, before.sub
-        refusal = spec.refused(actor, before, params) or _role_holder_refusal(actor, username)
-        instead = spec.alternative(UserState(before))
-        if instead:
-            refusal = str(spec.instead_text % {"username": selectors.staff_label(before)})
-        if refusal:
-            event = audit.record(
-                action,
-                username,
-                outcome=AuditEvent.Outcome.FAILURE,
-                target_sub=sub,
-                detail=_detail(spec, params, None, f"refused: {refusal}"),
-                **common,
-            )
-            return ActionResult(
-                event,
-                Outcome.FAILED,
-                refusal=refusal,
-                user=before,
-                parameter=_parameter(spec, params),
-                instead=instead or "",
-            )
+        username, sub, target = before.username, before.sub, target_name(before)
+        refused = _refused(spec, before, actor=actor, reason=reason, params=params)
+        if refused is not None:
+            return refused
 
     context = ActionContext(action=action, username=username, sub=sub, before=before, params=params)
     mirror = mirror_of(sub, username) if not spec.creates_user else None
@@ -213,7 +260,7 @@ def attempt(
             # Whatever Cognito answered: a lock-out must not leave the portal session behind.
             end_sessions(mirror)
     if context.created is not None:
-        sub = context.created.sub
+        sub, target = context.created.sub, target_name(context.created)
         selectors.remember([context.created])
     outcome = context.outcome if failure is None else Outcome.FAILED
     _after(spec, context, outcome, mirror)
@@ -224,7 +271,7 @@ def attempt(
         extra = f"{failure.code or type(failure).__name__}: {failure.aws_message}"
     event = audit.record(
         action,
-        username,
+        target,
         outcome=AUDIT_OUTCOME[outcome],
         target_sub=sub,
         detail=_detail(spec, params, context, extra),
@@ -238,7 +285,7 @@ def attempt(
         partial=failure is not None and context.changed_anything,
         user=context.created or before,
         steps=tuple(context.steps),
-        parameter=_parameter(spec, params),
+        parameter=context.parameter_name or _parameter(spec, params),
     )
 
 

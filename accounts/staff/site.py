@@ -167,10 +167,12 @@ class PortalAdminSite(admin.AdminSite):
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         """The admin index; its "Recent actions" are the staff member's own audited actions."""
+        from accounts import audit_display
         from accounts.models import AuditEvent
 
         recent = AuditEvent.objects.filter(actor=request.user).order_by("-created_at", "-id")[:RECENT_ACTIONS]
-        return super().index(request, {"recent_audit": list(recent), **(extra_context or {})})
+        rows = audit_display.annotate(recent.select_related("actor"))  # named, never a bare sub
+        return super().index(request, {"recent_audit": rows, **(extra_context or {})})
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         app_list = super().get_app_list(request, app_label)

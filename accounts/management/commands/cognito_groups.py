@@ -7,12 +7,12 @@ read lazily (ListUsersInGroup, page by page): ``--limit`` stops calling Cognito 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import islice
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import exporting
 from accounts.cognito import errors, get_idp
@@ -30,7 +30,8 @@ from accounts.management.cli import (
     timestamp,
     yes_no,
 )
-from accounts.staff import groups
+from accounts.staff import groups, selectors
+from accounts.staff.forms import GroupForm
 from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import Actor
 
@@ -111,24 +112,55 @@ class Command(BaseCommand):
         self._note(_("%(count)d groups.") % {"count": shown} if shown != 1 else _("1 group."))
 
     def do_members(self, *, name: str, limit: int | None, format: str, **options: Any) -> None:
-        """``members NAME``: the group's users, lazily; table, JSON array or CSV."""
-        users: Iterable[CognitoUser] = self._members(name, page_size=min(limit or 60, 60))
-        if limit:
-            users = islice(users, limit)
+        """``members NAME``: the group's users, lazily; table, JSON array or CSV.
+
+        The footer counts what was shown and, when ``--limit`` stopped early, says that more exist (the
+        last page read had more users, or Cognito gave a NextToken).
+        """
+        users: Iterable[CognitoUser] = self._members(name, page_size=min(limit or 60, 60), limit=limit)
         if format == "json":
             self._write(exporting.json_array(users))
         elif format == "csv":
             self._write(exporting.csv_lines(users))
         else:
             rows = (
-                [u.username, u.email or "-", u.status, yes_no(u.enabled), timestamp(u.created)] for u in users
+                [selectors.staff_label(u), u.email or "-", u.status, yes_no(u.enabled), timestamp(u.created)]
+                for u in users
             )
             shown = stream_table(MEMBER_COLUMNS, rows, self.stdout.write)
-            self._note(_("%(count)d members.") % {"count": shown} if shown != 1 else _("1 member."))
+            if self._more:
+                self._note(
+                    ngettext(
+                        "The first %(count)d member is shown; more exist.",
+                        "The first %(count)d members are shown; more exist.",
+                        shown,
+                    )
+                    % {"count": shown}
+                )
+            else:
+                self._note(_("%(count)d members.") % {"count": shown} if shown != 1 else _("1 member."))
 
-    def _members(self, name: str, *, page_size: int) -> Iterable[CognitoUser]:
+    _more = False  # set by _members: --limit stopped before the group's last member
+
+    def _members(self, name: str, *, page_size: int, limit: int | None = None) -> Iterator[CognitoUser]:
+        """The members, one ListUsersInGroup page at a time, stopping at ``limit`` (no further call)."""
+        self._more = False
+        shown, token = 0, None
         try:
-            yield from get_idp().iter_users_in_group(name, page_size=page_size)
+            while True:
+                page = get_idp().list_users_in_group(name, limit=page_size, next_token=token)
+                for user in page.items:
+                    if limit is not None and shown == limit:
+                        self._more = True  # more users on the page just read
+                        return
+                    shown += 1
+                    yield user
+                token = page.next_token
+                if not token:
+                    return
+                if limit is not None and shown >= limit:
+                    self._more = True  # Cognito has another page
+                    return
         except errors.ResourceNotFound:
             raise self._no_such_group(name) from None
 
@@ -144,10 +176,9 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         """``create NAME``: CreateGroup, audited as ``create_group``."""
-        if not name or any(c.isspace() or not c.isprintable() for c in name):
-            raise CommandError(_("A group name cannot contain spaces or control characters."))
         if precedence is not None and precedence < 0:
             raise CommandError(_("--precedence must be 0 or more."))
+        self._check_like_the_page(name, description, precedence, role_arn)
         result = groups.create(
             name,
             description=description,
@@ -180,6 +211,25 @@ class Command(BaseCommand):
         )
         result = groups.delete(name, members=members, actor=Actor.operator(operator_label()), reason=reason)
         self._finish(result, name, _("The group %(group)s is deleted."))
+
+    @staticmethod
+    def _check_like_the_page(name: str, description: str, precedence: int | None, role_arn: str) -> None:
+        """The page form's checks (``GroupForm``: name, lengths, the IAM role ARN's shape) before any call,
+        each failure one line naming the option."""
+        form = GroupForm(
+            {
+                "name": name,
+                "description": description,
+                "precedence": "" if precedence is None else precedence,
+                "role_arn": role_arn,
+            }
+        )
+        if form.is_valid():
+            return
+        options = {"name": "NAME", "description": "--description", "precedence": "--precedence"}
+        options["role_arn"] = "--role-arn"
+        field, problems = next(iter(form.errors.items()))
+        raise CommandError(f"{options.get(field, field)}: {printable(' '.join(problems))}")
 
     def _finish(self, result: groups.GroupResult, name: str, done: str) -> None:
         if result.outcome is Outcome.DONE:

@@ -2,7 +2,8 @@
 
 The selection carries subs. Each selected user is read again (concurrently) for the confirmation and again
 before acting, so users who no longer exist, or whose state the action does not apply to, are shown and
-skipped rather than acted on blindly.
+skipped rather than acted on blindly. Users already as the action would leave them (enabled, in the group …)
+are counted apart as no-ops: not acted on, not audited, reported in one line.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts import roles
-from accounts.cognito import errors
+from accounts.cognito import errors, get_idp
 from accounts.cognito.types import CognitoUser
 from accounts.identity import looks_like_sub
 from accounts.staff import registry, selectors
 from accounts.staff.forms import BulkActionForm
 from accounts.staff.outcomes import Outcome
-from accounts.staff.registry import MANAGE_PERMISSION, Actor, StaffAction, UserState
+from accounts.staff.registry import MANAGE_PERMISSION, Actor, StaffAction
 from accounts.staff.reports import Report, report, unavailable
 from accounts.staff.service import attempt
 from accounts.staff.views.common import list_url, page_context, require, say
@@ -60,10 +61,30 @@ def group_choices(request: HttpRequest) -> list[str]:
     return [name for name in names if request.user.is_superuser or not roles.is_role_group(name)]
 
 
-def _read(subs: list[str], action: StaffAction) -> list[Selected]:
-    """Each selected user read now (concurrently); raises ``CognitoUnavailable`` when Cognito is down."""
-    futures: list[tuple[str, Future[CognitoUser]]] = [
-        (sub, selectors.pool().submit(selectors.resolve_sub, sub)) for sub in subs
+def _read_one(sub: str, with_groups: bool) -> tuple[CognitoUser, list[str] | None]:
+    """The user ``sub`` now and, when asked, their group names (None when those could not be listed: then
+    nobody can tell whether a group change is a no-op, and it is made)."""
+    user = selectors.resolve_sub(sub)
+    if not with_groups:
+        return user, None
+    try:
+        return user, [group.name for group in get_idp().admin_list_groups_for_user(user.username)]
+    except errors.CognitoUnavailable:
+        raise
+    except errors.CognitoError:
+        return user, None
+
+
+def _read(subs: list[str], action: StaffAction, params: dict[str, str] | None = None) -> list[Selected]:
+    """Each selected user read now (concurrently); raises ``CognitoUnavailable`` when Cognito is down.
+
+    With the action's ``params`` (the confirmed form) group actions also read each user's groups
+    (AdminListGroupsForUser, in the same concurrent call), so users already in the group (or not in it)
+    are counted apart as no-ops instead of being sent again.
+    """
+    with_groups = params is not None and action.parameter == "group" and action.already is not None
+    futures: list[tuple[str, Future[tuple[CognitoUser, list[str] | None]]]] = [
+        (sub, selectors.pool().submit(_read_one, sub, with_groups)) for sub in subs
     ]
     selection = []
     for sub, future in futures:
@@ -72,12 +93,15 @@ def _read(subs: list[str], action: StaffAction) -> list[Selected]:
             raise failure
         if failure is not None:
             selection.append(Selected(sub, problem=_("no longer exists; skipped")))
-        elif action.is_noop(UserState(future.result())):
-            selection.append(Selected(sub, future.result(), _("nothing to do"), noop=True))
-        elif not action.applies(UserState(future.result())):
-            selection.append(Selected(sub, future.result(), _("does not apply to this user now; skipped")))
+            continue
+        user, groups = future.result()
+        state = selectors.user_state(user, groups=groups)
+        if action.is_noop(state, params):
+            selection.append(Selected(sub, user, _("nothing to do"), noop=True))
+        elif not action.applies(state):
+            selection.append(Selected(sub, user, _("does not apply to this user now; skipped")))
         else:
-            selection.append(Selected(sub, future.result()))
+            selection.append(Selected(sub, user))
     return selection
 
 
@@ -109,12 +133,13 @@ def bulk_action(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
     groups = group_choices(request) if action.parameter == "group" else None
     confirmed = request.POST.get("post") == "yes"
     form = BulkActionForm(request.POST if confirmed else None, action=action, groups=groups)
+    valid = confirmed and form.is_valid()
     try:
-        selection = _read(subs, action)
+        selection = _read(subs, action, form.parameters() if valid else None)
     except errors.CognitoUnavailable as exc:
         messages.error(request, unavailable(exc))
         return HttpResponseRedirect(back_url)
-    if confirmed and form.is_valid():
+    if valid:
         _run(request, action, selection, form)
         return HttpResponseRedirect(back_url)
     context = page_context(
@@ -124,7 +149,7 @@ def bulk_action(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
         action=action,
         selection=selection,
         actionable=sum(1 for item in selection if not item.problem),
-        already=_already(action, selection),
+        already=_already(action, selection, {}),
         form=form,
         changelist_filters=request.POST.get("_changelist_filters", ""),
         back_url=back_url,
@@ -134,16 +159,19 @@ def bulk_action(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
     )
 
 
-def _already(action: StaffAction, selection: list[Selected]) -> str:
-    """The no-ops of a selection in words ("19 users were already enabled."); empty when there are none."""
+def _already(action: StaffAction, selection: list[Selected], params: dict[str, str]) -> str:
+    """The no-ops of a selection in words ("19 users were already enabled.", "9 users were already in
+    editors."); empty when there are none."""
     count = sum(1 for item in selection if item.noop)
-    return str(action.already_text % {"count": count}) if count and action.already_text else ""
+    if not count or not action.already_text:
+        return ""
+    return str(action.already_text % {"count": count, "parameter": params.get(action.parameter or "", "")})
 
 
 def _run(request: HttpRequest, action: StaffAction, selection: list[Selected], form: BulkActionForm) -> None:
     actor = Actor.from_request(request)
     done: list[str] = []
-    already = _already(action, selection)
+    already = _already(action, selection, form.parameters())
     for position, item in enumerate(selection):
         if item.noop:
             continue

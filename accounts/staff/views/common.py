@@ -12,8 +12,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors
+from accounts.cognito.types import CognitoUser
+from accounts.staff import selectors, service
 from accounts.staff.formats import STAFF_TIME_FORMAT
-from accounts.staff.registry import CHANGE_PERMISSION, DELETE_PERMISSION, MANAGE_PERMISSION
+from accounts.staff.registry import (
+    CHANGE_PERMISSION,
+    DELETE_PERMISSION,
+    MANAGE_PERMISSION,
+    Actor,
+    StaffAction,
+)
 from accounts.staff.reports import Report, unavailable
 
 RETRY_AFTER_SECONDS = 30
@@ -85,3 +93,37 @@ def not_found(request: HttpRequest, site: admin.AdminSite, name: str) -> HttpRes
     """The 404 page for a user that does not exist (any more), with a link back to the list."""
     context = page_context(request, site, _("User not found"), username=name)
     return TemplateResponse(request, "admin/cognito/user_not_found.html", context, status=404)
+
+
+def refusal_page(
+    request: HttpRequest,
+    site: admin.AdminSite,
+    spec: StaffAction,
+    user: CognitoUser,
+    *,
+    params: dict[str, str] | None = None,
+) -> HttpResponse | None:
+    """The 403 page when the portal's own rules refuse ``spec`` on ``user`` for the signed-in staff member
+    (``service.refusal``: group memberships, portal staff and administrators), or None when they do not.
+
+    Pages ask before showing their form, so a GET refuses exactly as the POST does: the same page, status
+    and reason, with a link back. Only a POST is audited (as a failure): a GET changes nothing.
+    """
+    actor = Actor.from_request(request)
+    params = {name: value for name, value in (params or {}).items() if value}
+    reason = service.refusal(spec, user, actor=actor, params=params)
+    if not reason:
+        return None
+    if request.method == "POST":
+        service.refuse(spec.name, user, actor=actor, reason=request.POST.get("reason", ""), **params)
+    messages.error(request, reason)
+    label = selectors.staff_label(user)
+    context = page_context(
+        request,
+        site,
+        _("Not allowed"),
+        username=label,
+        action=spec,
+        detail_url=detail_url(site, user.sub),
+    )
+    return TemplateResponse(request, "admin/cognito/refused.html", context, status=403)

@@ -15,15 +15,15 @@ from accounts import roles
 from accounts.cognito import errors, get_idp
 from accounts.cognito.types import Group
 from accounts.staff import groups, registry, selectors
-from accounts.staff.changelist import status_badge
-from accounts.staff.forms import GroupDeleteForm, GroupForm
+from accounts.staff.changelist import PAGE_SIZE_CHOICES, status_badge
+from accounts.staff.forms import GroupDeleteForm, GroupForm, UserSearchForm
 from accounts.staff.outcomes import Outcome
-from accounts.staff.query import Trail, UserQuery
+from accounts.staff.query import DEFAULT_PAGE_SIZE, Trail, UserQuery
 from accounts.staff.registry import DELETE_PERMISSION, MANAGE_PERMISSION, VIEW_PERMISSION, Actor
 from accounts.staff.reports import cognito_said, unavailable
 from accounts.staff.views.common import action_url, detail_url, encode, page_context, require, with_retry
 
-MEMBERS_PER_PAGE = 50
+MEMBERS_PER_PAGE = DEFAULT_PAGE_SIZE  # as on the user list; ?page_size= chooses another (1 to 60)
 
 
 def group_list_url(site: admin.AdminSite) -> str:
@@ -106,9 +106,27 @@ def group_url_add(site: admin.AdminSite) -> str:
     return reverse("admin:cognito_group_add", current_app=site.name)
 
 
+def _page_size(request: HttpRequest) -> int:
+    """``page_size`` from the query string, as on the user list (1 to 60; else the default, and a message)."""
+    value = request.GET.get("page_size", "")
+    if not value:
+        return MEMBERS_PER_PAGE
+    form = UserSearchForm({"page_size": value})
+    if form.is_valid() and form.cleaned_data.get("page_size"):
+        return form.cleaned_data["page_size"]
+    messages.error(
+        request,
+        _("%(field)s: %(error)s This part of the search was left out.")
+        % {"field": form.fields["page_size"].label, "error": " ".join(form.errors.get("page_size", []))},
+    )
+    return MEMBERS_PER_PAGE
+
+
 def _members(request: HttpRequest, site: admin.AdminSite, name: str) -> dict[str, Any]:
-    """One page of the group's members (one ListUsersInGroup call), with the user list's signed paging."""
-    query = UserQuery(group=name, page_size=MEMBERS_PER_PAGE)
+    """One page of the group's members (one ListUsersInGroup call), with the user list's signed paging
+    and page sizes."""
+    size = _page_size(request)
+    query = UserQuery(group=name, page_size=size)
     value = request.GET.get("page_token", "")
     trail = Trail.read(value, query) if value else Trail()
     if value and trail is None:
@@ -116,7 +134,13 @@ def _members(request: HttpRequest, site: admin.AdminSite, name: str) -> dict[str
     trail = trail or Trail()
     page = query.fetch_page(trail.token)
     selectors.remember(page.items)
-    own = group_url(site, name)
+    base = group_url(site, name)
+    sized = {"page_size": str(size)} if size != MEMBERS_PER_PAGE else {}
+
+    def own(**params: str) -> str:
+        params = {**sized, **params}
+        return base + ("?" + encode(**params) if params else "")
+
     back = trail.back()
     remove = registry.get("remove_from_group")
     may_remove = request.user.has_perm(remove.permission)
@@ -136,13 +160,17 @@ def _members(request: HttpRequest, site: admin.AdminSite, name: str) -> dict[str
             if user.sub
         ],
         "page_number": trail.page_number,
-        "next_url": own + "?" + encode(page_token=trail.forward(page.next_token).sign(query))
-        if page.next_token
-        else "",
-        "previous_url": (own + ("?" + encode(page_token=back.sign(query)) if back.tokens else ""))
-        if back
-        else "",
-        "first_url": own if trail.page_number > 1 else "",
+        "next_url": own(page_token=trail.forward(page.next_token).sign(query)) if page.next_token else "",
+        "previous_url": (own(page_token=back.sign(query)) if back.tokens else own()) if back else "",
+        "first_url": own() if trail.page_number > 1 else "",
+        "page_size_links": [
+            {
+                "size": choice,
+                "url": base + ("?" + encode(page_size=str(choice)) if choice != MEMBERS_PER_PAGE else ""),
+                "current": choice == size,
+            }
+            for choice in PAGE_SIZE_CHOICES
+        ],
     }
 
 
@@ -223,7 +251,8 @@ def group_add(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             name = data["name"]
-            if groups.is_role_group(name) and not request.user.is_superuser:
+            # Creating a role group, or a case variant of one, needs a superuser (as granting one does).
+            if roles.is_role_group(name) and not request.user.is_superuser:
                 form.add_error(
                     "name", _("This name is one of the portal's role groups: only superusers may create it.")
                 )

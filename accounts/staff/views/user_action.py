@@ -29,6 +29,7 @@ from accounts.staff.views.common import (
     list_url,
     not_found,
     page_context,
+    refusal_page,
     require,
     say,
     say_unavailable,
@@ -62,16 +63,15 @@ def _parameter_label(spec: StaffAction, user: CognitoUser, value: str) -> str:
     return value
 
 
-def _instead(
-    request: HttpRequest, site: admin.AdminSite, spec: StaffAction, user: CognitoUser
-) -> dict | None:
+def _instead(request: HttpRequest, site: admin.AdminSite, spec: StaffAction, state: UserState) -> dict | None:
     """The action that fits this user instead of ``spec`` (its label, URL and why), or None."""
-    other = spec.alternative(UserState(user))
+    other = spec.alternative(state)
     if not other:
         return None
     alternative = registry.get(other)
+    user = state.user
     return {
-        "text": spec.instead_text % {"username": selectors.staff_label(user)},
+        "text": spec.instead_message(other, selectors.staff_label(user)),
         "label": alternative.label,
         "url": action_url(site, user.sub, other) if request.user.has_perm(alternative.permission) else "",
     }
@@ -106,21 +106,25 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
         return TemplateResponse(request, "admin/cognito/user_detail.html", context, status=502)
 
     label = selectors.staff_label(user)
+    state = selectors.user_state(user)
+    instead = _instead(request, site, spec, state)
+    if instead is None:
+        # The portal's own rules (group memberships, portal staff and administrators) refuse on the GET
+        # already, with the same page and status as the POST.
+        data = request.POST if request.method == "POST" else request.GET
+        guarded = {"group": data.get("group", "")} if spec.parameter == "group" else {}
+        refused = refusal_page(request, site, spec, user, params=guarded)
+        if refused is not None:
+            return refused
     groups = group_choices(request) if spec.parameter == "group" and spec.name == "add_to_group" else []
-    # A typed password must not resemble the user's own names.
-    names = {
-        "username": user.username,
-        "email": user.email,
-        "preferred_username": user.attributes.get("preferred_username", ""),
-    }
+    names = selectors.person_names(user)  # a typed password must not resemble or contain the user's own names
     form_options: dict[str, Any] = {"action": spec, "name": label, "groups": groups, "names": names}
-    instead = _instead(request, site, spec, user)
     if request.method == "POST":
         form = ActionForm(request.POST, **form_options)
     else:
         initial = {spec.parameter: request.GET.get(spec.parameter, "")} if spec.parameter else {}
         form = ActionForm(initial=initial, **form_options)
-        if not spec.applies(UserState(user)) and instead is None:
+        if not spec.applies(state) and instead is None:
             messages.warning(
                 request,
                 _(
@@ -140,10 +144,9 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
         parameter = (
             form.data.get(spec.parameter) if form.is_bound else form.initial.get(spec.parameter)
         ) or ""
-    parameter_label = _parameter_label(spec, user, parameter)
     status = 200 if instead is None else 409
     if form.is_bound and form.is_valid():
-        generated = spec.generates() if spec.generates else ""
+        generated = spec.generates(user) if spec.generates else ""
         params = {**form.parameters(), **({spec.parameter: generated} if generated else {})}
         result = attempt(
             spec.name, user, actor=Actor.from_request(request), reason=form.cleaned_data["reason"], **params
@@ -153,7 +156,7 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
         if generated and result.outcome is Outcome.DONE:
             return _show_once(request, site, spec, user, label, generated, report(result, spec, label))
         if not _form_error(form, result) and not result.instead:
-            say(request, report(result, spec, label, parameter=parameter_label))
+            say(request, report(result, spec, label))  # a device by the name the action read
         if result.outcome is not Outcome.FAILED:
             if spec.name == "delete" and result.outcome is Outcome.DONE:
                 return HttpResponseRedirect(list_url(site))
@@ -162,6 +165,7 @@ def user_action(request: HttpRequest, sub: str, action: str, *, site: admin.Admi
     elif form.is_bound:
         status = 400 if instead is None else 409
 
+    parameter_label = _parameter_label(spec, user, parameter)
     context = page_context(
         request,
         site,

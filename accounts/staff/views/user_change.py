@@ -30,6 +30,7 @@ from accounts.staff.views.common import (
     detail_url,
     not_found,
     page_context,
+    refusal_page,
     require,
     say,
     say_unavailable,
@@ -233,6 +234,9 @@ def user_change(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
         response = TemplateResponse(request, "admin/cognito/user_detail.html", context, status=502)
         return with_retry(response) if isinstance(exc, errors.CognitoUnavailable) else response
 
+    refused = refusal_page(request, site, registry.get("set_attributes"), user)  # GET and POST alike
+    if refused is not None:
+        return refused
     label = selectors.staff_label(user)
     form = UserChangeForm(
         request.POST if request.method == "POST" else None, user=user, schema=schema, pool=pool

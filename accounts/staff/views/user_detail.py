@@ -13,13 +13,19 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts import roles
+from accounts import audit_display, roles
 from accounts.cognito import errors
-from accounts.cognito.types import CognitoUser
 from accounts.models import AuditEvent
 from accounts.staff import history, registry, selectors
 from accounts.staff.changelist import status_badge
-from accounts.staff.registry import CHANGE_PERMISSION, VIEW_PERMISSION, Actor, UserState
+from accounts.staff.registry import (
+    CHANGE_PERMISSION,
+    VIEW_PERMISSION,
+    Actor,
+    UserState,
+    invited,
+    must_change_password,
+)
 from accounts.staff.reports import cognito_said
 from accounts.staff.views.common import (
     action_url,
@@ -75,14 +81,21 @@ def _attribute_rows(attributes: dict[str, str]) -> list[dict[str, str]]:
     return rows
 
 
-def _invitation(request: HttpRequest, site: admin.AdminSite, user: CognitoUser) -> dict[str, str] | None:
-    """For an invited user who never signed in: say so, with the way to send a new invitation."""
-    if user.status != "FORCE_CHANGE_PASSWORD":
+def _invitation(request: HttpRequest, site: admin.AdminSite, state: UserState) -> dict[str, str] | None:
+    """For a FORCE_CHANGE_PASSWORD user, what the status means and what to offer: an invited user who never
+    signed in ("has not accepted the invitation yet", resend it), or one who must choose a new password
+    because staff set a temporary one (set another). See ``selectors.temporary_password_by_staff``."""
+    if invited(state):
+        kind, offered = "invited", registry.get("resend_invitation")
+    elif must_change_password(state):
+        kind, offered = "temporary", registry.get("set_temporary_password")
+    else:
         return None
-    resend = registry.get("resend_invitation")
+    user = state.user
     return {
-        "label": str(resend.label),
-        "url": action_url(site, user.sub, resend.name) if request.user.has_perm(resend.permission) else "",
+        "kind": kind,
+        "label": str(offered.label),
+        "url": action_url(site, user.sub, offered.name) if request.user.has_perm(offered.permission) else "",
     }
 
 
@@ -149,7 +162,11 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
     if events_future is None or known != user.username:
         events_future = _events_future(user.username, token)
     sign_ins = events_future.result() if events_future else history.EventsPage()
-    state = UserState(user, tuple(detail.devices) if not detail.devices_error else None)
+    state = selectors.user_state(
+        user,
+        detail.devices if not detail.devices_error else None,
+        [group.name for group in detail.groups],
+    )
     label = selectors.staff_label(user)
     has_perm = request.user.has_perm
     actor = Actor.from_request(request)
@@ -178,7 +195,7 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
         cognito_user=user,
         badge=status_badge(user.status),
         attributes=_attribute_rows(user.attributes),
-        invitation=_invitation(request, site, user),
+        invitation=_invitation(request, site, state),
         edit_url=reverse("admin:cognito_user_change", kwargs={"sub": sub}, current_app=site.name)
         if request.user.has_perm(CHANGE_PERMISSION)
         else "",
@@ -208,7 +225,7 @@ def user_detail(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
             for device in detail.devices
         ],
         devices_error=detail.devices_error,
-        events=events[:AUDIT_ROWS_ON_DETAIL],
+        events=audit_display.annotate(events.select_related("actor")[:AUDIT_ROWS_ON_DETAIL]),
         event_count=events.count(),
         audit_url=reverse("admin:accounts_auditevent_changelist", current_app=site.name)
         + "?"

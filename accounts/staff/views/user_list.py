@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.cognito import errors, pool_description
 from accounts.staff import columns, registry, selectors
 from accounts.staff.changelist import UserChangeList, query_string
-from accounts.staff.merged import MERGED_ATTRIBUTE
-from accounts.staff.query import DEFAULT_PAGE_SIZE
+from accounts.staff.query import DEFAULT_PAGE_SIZE, default_attribute
 from accounts.staff.registry import VIEW_PERMISSION
 from accounts.staff.views.bulk import bulk_action
 from accounts.staff.views.common import list_url, page_context, require, say_unavailable, with_retry
@@ -61,7 +60,7 @@ def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
         rows=rows,
         optional_columns=[(name, columns.OPTIONAL_COLUMNS[name]) for name in optional],
         column_choices=[(name, label, name in optional) for name, label in columns.OPTIONAL_COLUMNS.items()],
-        search_attr=query.attr if query.applied == "search" else MERGED_ATTRIBUTE,
+        search_attr=query.attr if query.applied == "search" else default_attribute(),
         username_case_sensitive=_case_sensitive(),
         query=query,
         form=changelist.form,

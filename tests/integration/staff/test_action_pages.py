@@ -107,7 +107,7 @@ def test_forget_device_from_the_detail_link(cognito, staff_client):
         str(m) for m in get_messages(response.wsgi_request)
     ]
     assert get_idp().admin_list_devices("alice").items == []
-    assert AuditEvent.objects.get().detail == f"device_key={key}"
+    assert AuditEvent.objects.get().detail == f"device=Work laptop; device_key={key}"  # name first
 
 
 def test_add_to_group_offers_the_pools_groups_and_remove_undoes_it(cognito):

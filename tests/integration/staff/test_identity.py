@@ -145,7 +145,7 @@ def test_email_pools_show_people_by_email_never_by_generated_username(cognito, s
     )
     username = get_idp().admin_get_user("erin@example.com").username
     assert username != "erin@example.com"  # Cognito generated it
-    body = staff_client.get(LIST).content.decode()
+    body = staff_client.get(LIST).content.decode().replace("<wbr>", "")  # may wrap after @ and dots
     assert ">erin@example.com</a>" in body and f">{username}</a>" not in body
     page = staff_client.get(f"{LIST}erin@example.com/", follow=True)
     assert "Cognito user erin@example.com" in page.content.decode()

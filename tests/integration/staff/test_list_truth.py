@@ -23,9 +23,9 @@ LIST = "/admin/cognito/users/"
 
 
 def usernames(response) -> list[str]:
-    return re.findall(
-        r'<th class="field-username"><a href="[^"]*">([^<]*)</a></th>', response.content.decode()
-    )
+    cells = r'<th class="field-username"><a href="[^"]*">(.*?)</a></th>'
+    found = re.findall(cells, response.content.decode())
+    return [name.replace("<wbr>", "") for name in found]  # names may wrap after @ . _ + -
 
 
 def next_link(response) -> str | None:
@@ -151,7 +151,7 @@ def test_a_failed_call_for_a_column_costs_a_cell_not_the_page(cognito, staff_cli
     inject_fault(cognito, operation="AdminListGroupsForUser", error="TooManyRequestsException")
     response = staff_client.get(LIST)
     assert response.status_code == 200 and usernames(response) == ["ann"]
-    assert '<td class="field-optional">?</td>' in response.content.decode()
+    assert '<td class="field-optional field-groups">?</td>' in response.content.decode()
     assert any("could not be read" in text for text in messages_of(response))
 
 

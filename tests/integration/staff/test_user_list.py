@@ -20,9 +20,9 @@ LIST = "/admin/cognito/users/"
 
 def usernames(response) -> list[str]:
     """The usernames in the result table, in page order."""
-    return re.findall(
-        r'<th class="field-username"><a href="[^"]*">([^<]*)</a></th>', response.content.decode()
-    )
+    cells = r'<th class="field-username"><a href="[^"]*">(.*?)</a></th>'
+    found = re.findall(cells, response.content.decode())
+    return [name.replace("<wbr>", "") for name in found]  # names may wrap after @ . _ + -
 
 
 def messages_of(response) -> list[str]:
@@ -37,7 +37,7 @@ def test_list_shows_the_columns_and_links_each_row(cognito, cognito_calls, staff
     assert response.status_code == 200
     assert cognito_calls["ListUsers"] == 1
     assert sorted(usernames(response)) == ["alice", "bob"]
-    body = response.content.decode()
+    body = response.content.decode().replace("<wbr>", "")  # addresses may wrap after @ and dots
     assert f'href="{detail_url(cognito, "alice")}"' in body  # rows link to the user's sub
     assert "alice@example.org" in body
     assert 'cognito-badge ok">CONFIRMED' in body
