@@ -288,12 +288,25 @@ class LabelledUsernameMixin(UsernameMixin):
 
 
 class ConfirmForm(LabelledUsernameMixin, forms.Form):
+    """The confirm page's one form: "Confirm" posts ``username`` and ``code`` to ``confirm/``; "Send a new
+    code" is a second submit button posting the same fields to ``confirm/resend/`` (DESIGN §5).
+
+    ``resending=True`` (the resend view): only the name is checked; whatever was typed as the code is
+    kept for the page, unchecked. ``name_required`` is the message for a missing name.
+    """
+
     username = username_field()
     code = CodeField(digits=None, help_text=gettext_lazy("The code from the email we sent you."))
 
-
-class ResendForm(LabelledUsernameMixin, forms.Form):
-    username = username_field()
+    def __init__(self, *args, resending: bool = False, name_required: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if name_required:
+            self.fields["username"].error_messages["required"] = name_required
+        if resending:
+            code = self.fields["code"]
+            self.fields["code"] = forms.CharField(
+                label=code.label, help_text=code.help_text, required=False, widget=code.widget
+            )
 
 
 class LoginForm(LabelledUsernameMixin, forms.Form):

@@ -66,7 +66,7 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
     page.wait_for_url("**/accounts/confirm/")
     pages.check("confirm")
 
-    page.click("form.resend-form button[type=submit]")
+    page.click("#resend-button")
     page.wait_for_url("**/accounts/confirm/")
     page.wait_for_load_state("load")
     # The wait before another code is asked for counts down (m:ss) with the button disabled.
@@ -81,7 +81,7 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
 
     page.goto(f"{base}/accounts/confirm/")
     page.fill("input[name=code]", cognito.last_code(username, "signup"))
-    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.click("#confirm-button")
     page.wait_for_url("**/accounts/login/")
     pages.check("login-after-confirm")
 
