@@ -316,6 +316,21 @@ class LoginForm(LabelledUsernameMixin, forms.Form):
     password = password_field(gettext_lazy("Password"), autocomplete="current-password")
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
+    ERROR_ID = "sign-in-error"  # the id of the page's alert (templates/accounts/login.html)
+
+    def refuse(self, message: str) -> None:
+        """The name and password were refused together ("Incorrect username or password"): the message
+        goes above the form, and both fields are marked invalid and described by it for screen readers.
+
+        The page then focuses the message, not the username (see login.html): the name is kept and the
+        password cleared, so the person hears what went wrong before retyping.
+        """
+        self.add_error(None, message)
+        for name in ("username", "password"):
+            attrs = self.fields[name].widget.attrs
+            attrs.pop("autofocus", None)
+            attrs.update({"aria-invalid": "true", "aria-describedby": self.ERROR_ID})
+
 
 class NewPasswordForm(NewPasswordMixin, forms.Form):
     """A new password twice; ``names`` are the person's names it must not resemble."""

@@ -114,7 +114,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
             if response is not None:
                 return response
             request.limiter.failed()
-            form.add_error(None, step.message)
+            form.refuse(step.message)
             return step.apply_cookies(request, render_page(request, "accounts/login.html", {"form": form}))
     return render_page(request, "accounts/login.html", {"form": form}, status=status)
 

@@ -54,6 +54,13 @@ def test_signed_out_pages(cognito, live_server, transactional_db, pages, setting
     page.fill("input[name=password]", "wrong password")
     submit(page)
     assert page.locator("main .alert-danger").count() == 1
+    # The message has the focus and both fields point at it (issue #13 L9); the name stays, the password not.
+    assert page.evaluate("document.activeElement.id") == "sign-in-error"
+    for field in ("username", "password"):
+        assert page.get_attribute(f"input[name={field}]", "aria-invalid") == "true"
+        assert page.get_attribute(f"input[name={field}]", "aria-describedby") == "sign-in-error"
+    assert page.input_value("input[name=username]") == "nobody"
+    assert page.input_value("input[name=password]") == ""
     pages.check("sign-in-failed")
 
     page.fill("input[name=username]", "newbie")
@@ -205,6 +212,13 @@ def test_pages_work_without_scripts(cognito, live_server, transactional_db, brow
         assert re.fullmatch(r"You can ask again in \d+ seconds?\.", page.inner_text("#resend-wait").strip())
         # Nothing counts down without scripts: the page says to load it again (issue #13 L7).
         assert page.inner_text("#resend-reload") == "Then reload this page to ask for a new code."
+        # A refused sign-in focuses its message without scripts too (autofocus).
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", "nobody")
+        page.fill("input[name=password]", "wrong password")
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.activeElement.id") == "sign-in-error"
     finally:
         context.close()
 
