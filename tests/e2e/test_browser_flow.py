@@ -142,6 +142,44 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
     assert pages.problems == [], "\n".join(pages.problems)
 
 
+LONG_NAME = "Maxi_Wolkenkratzer_Stadtverwaltungsangestellte"
+
+NAV_LINK_JS = """() => {
+  const link = document.querySelector('#portal-nav a[href="/accounts/"]');
+  const box = link.getBoundingClientRect();
+  return {right: box.right, width: document.documentElement.clientWidth,
+          scrollWidth: document.documentElement.scrollWidth, text: link.textContent.trim(),
+          title: link.getAttribute('title')};
+}"""
+
+
+def test_a_long_unbreakable_name_fits_on_a_small_phone(cognito, live_server, transactional_db, pages):
+    """Issue #13 L1: a preferred_username without a break opportunity never makes a page scroll sideways:
+    the welcome message and the headings break it, the menu's account link ends in an ellipsis (its text
+    and title keep the whole name)."""
+    cognito.create_user("maxi", attributes={"preferred_username": LONG_NAME})
+    secret = cognito.enrol_totp("maxi")
+    page, base = pages.page, live_server.url
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page, base, "maxi")
+    page.wait_for_url("**/accounts/login/mfa/")
+    page.fill("input[name=code]", pyotp.TOTP(secret).at(time.time() + 30))
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/")
+    assert f"Welcome, {LONG_NAME}." in page.inner_text("main .alert")
+    pages.check("home-long-name")  # 1280, 390 and 360 px, the welcome message included
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.click(".navbar-toggler")
+    page.wait_for_selector("#portal-nav.show")
+    link = page.evaluate(NAV_LINK_JS)
+    assert link["right"] <= link["width"] and link["scrollWidth"] <= link["width"], link
+    assert link["text"] == LONG_NAME and link["title"] == LONG_NAME
+    shot(page, "menu-long-name-360")
+    page.goto(f"{base}/accounts/logout/")
+    pages.check("sign-out-page-long-name")
+    assert pages.problems == [], "\n".join(pages.problems)
+
+
 def test_staff_sign_in_and_user_lookup(cognito, live_server, transactional_db, browser_page):
     cognito.create_user("boss", groups=("portal-staff",))
     cognito.create_user("target", attributes={"name": "Tess Target"})
