@@ -142,6 +142,34 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
     assert pages.problems == [], "\n".join(pages.problems)
 
 
+def test_a_set_up_page_replaced_in_another_tab_says_so(cognito, live_server, transactional_db, pages):
+    """Issue #13 M1 in a browser: two tabs of one session; the first tab's code, from the key a newer
+    sign-in replaced, gets the plain "replaced" message (focused) and the current key."""
+    cognito.create_user("tabby")
+    first, base = pages.page, live_server.url
+    sign_in(first, base, "tabby")
+    first.wait_for_url("**/accounts/login/mfa-setup/")
+    old_key = first.inner_text("#totp-secret").replace(" ", "")
+    second = first.context.new_page()
+    sign_in(second, base, "tabby")
+    second.wait_for_url("**/accounts/login/mfa-setup/")
+    new_key = second.inner_text("#totp-secret").replace(" ", "")
+    assert new_key != old_key
+    first.fill("input[name=code]", pyotp.TOTP(old_key).now())
+    first.click("main form button[type=submit]")
+    first.wait_for_load_state("load")
+    alert = first.locator("#page-replaced[role=alert]")
+    assert alert.inner_text().startswith("This page's key was replaced by a newer sign-in")
+    assert active_element(first) == "page-replaced"
+    assert first.inner_text("#totp-secret").replace(" ", "") == new_key
+    assert "not correct" not in first.inner_text("main")
+    pages.check("mfa-setup-replaced")
+    first.fill("input[name=code]", pyotp.TOTP(new_key).now())
+    first.click("main form button[type=submit]")
+    first.wait_for_url("**/accounts/")
+    assert pages.problems == [], "\n".join(pages.problems)
+
+
 LONG_NAME = "Maxi_Wolkenkratzer_Stadtverwaltungsangestellte"
 
 NAV_LINK_JS = """() => {
