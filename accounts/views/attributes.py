@@ -1,8 +1,9 @@
 """How the account page names and shows a user's Cognito attributes: translated labels, readable values.
 
-The standard attributes are the OpenID Connect set Cognito defines (Cognito developer guide, "Working with
-user attributes", standard attributes; OIDC Core 1.0 §5.1) plus ``sub`` and ``identities``; a ``custom:``
-attribute is labelled by its own name, humanised (``custom:cost_centre`` → "Cost centre").
+The standard attributes are the OpenID Connect set Cognito defines (developer guide, "User pool attributes",
+docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-attributes.html; OIDC Core 1.0 §5.1)
+plus ``sub`` and ``identities``; a ``custom:`` attribute is labelled by its own name, humanised
+(``custom:cost_centre`` → "Cost centre").
 """
 
 from __future__ import annotations
