@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import RememberedDevice, User
 
@@ -277,8 +278,11 @@ def apply_cookie(request: HttpRequest, response: HttpResponse, value: str | None
 
 
 def device_name(request: HttpRequest) -> str:
-    """A short human name for this browser, from its User-Agent (shown in the device list)."""
+    """A short human name for this browser, from its User-Agent, in the request's language ("Chrome on
+    Linux", "Chrome unter Linux"): ConfirmDevice stores it in Cognito as the device name, so it is built
+    in the person's language when the device is remembered; names already stored stay as they are."""
     agent = request.headers.get("User-Agent", "")
+    # Product and system names are the same in every language; only the sentence around them is not.
     browser = next(
         (
             name
@@ -290,7 +294,7 @@ def device_name(request: HttpRequest) -> str:
             )
             if token in agent
         ),
-        "Browser",
+        "",
     )
     system = next(
         (
@@ -307,4 +311,7 @@ def device_name(request: HttpRequest) -> str:
         ),
         "",
     )
-    return f"{browser} on {system}" if system else browser
+    browser = browser or _("Browser")
+    if not system:
+        return browser
+    return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}

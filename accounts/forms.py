@@ -322,12 +322,25 @@ class LabelledUsernameMixin(UsernameMixin):
 
 
 class ConfirmForm(LabelledUsernameMixin, forms.Form):
+    """The confirm page's one form: "Confirm" posts ``username`` and ``code`` to ``confirm/``; "Send a new
+    code" is a second submit button posting the same fields to ``confirm/resend/`` (DESIGN §5).
+
+    ``resending=True`` (the resend view): only the name is checked; whatever was typed as the code is
+    kept for the page, unchecked. ``name_required`` is the message for a missing name.
+    """
+
     username = username_field()
     code = CodeField(digits=None, help_text=gettext_lazy("The code from the email we sent you."))
 
-
-class ResendForm(LabelledUsernameMixin, forms.Form):
-    username = username_field()
+    def __init__(self, *args, resending: bool = False, name_required: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if name_required:
+            self.fields["username"].error_messages["required"] = name_required
+        if resending:
+            code = self.fields["code"]
+            self.fields["code"] = forms.CharField(
+                label=code.label, help_text=code.help_text, required=False, widget=code.widget
+            )
 
 
 class LoginForm(LabelledUsernameMixin, forms.Form):
@@ -336,6 +349,21 @@ class LoginForm(LabelledUsernameMixin, forms.Form):
     username = username_field(autofocus="autofocus")
     password = password_field(gettext_lazy("Password"), autocomplete="current-password")
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    ERROR_ID = "sign-in-error"  # the id of the page's alert (templates/accounts/login.html)
+
+    def refuse(self, message: str) -> None:
+        """The name and password were refused together ("Incorrect username or password"): the message
+        goes above the form, and both fields are marked invalid and described by it for screen readers.
+
+        The page then focuses the message, not the username (see login.html): the name is kept and the
+        password cleared, so the person hears what went wrong before retyping.
+        """
+        self.add_error(None, message)
+        for name in ("username", "password"):
+            attrs = self.fields[name].widget.attrs
+            attrs.pop("autofocus", None)
+            attrs.update({"aria-invalid": "true", "aria-describedby": self.ERROR_ID})
 
 
 class NewPasswordForm(NewPasswordMixin, forms.Form):

@@ -54,16 +54,37 @@ class SignInFlow:
         self.notes: list[str] = []  # sentences for the one success message at the end
 
     # -- the pending sign-in -----------------------------------------------------------------------------
-    def pending(self, challenge: str) -> PendingSignIn | Step:
-        """The pending sign-in waiting for ``challenge``, or the Step that sends the user back."""
+    def pending(self, challenge: str, *, posted: bool = False) -> PendingSignIn | Step:
+        """The pending sign-in waiting for ``challenge``, or the Step that sends the user back.
+
+        ``posted``: a form of that stage was sent. A form whose sign-in is over or has moved on (in
+        another tab or window, or through Back) is never answered; the person is told so on the page
+        they are sent to, never with another stage's or account's message.
+        """
         pending = state.load_pending(self.request.session)
+        user = self.request.user
         if pending is None:
+            if posted and user.is_authenticated:
+                messages.info(
+                    self.request,
+                    _("That sign-in step is over: you are signed in as %(name)s. Nothing was sent.")
+                    % {"name": user.display_name},
+                )
+                return Step(Kind.SIGNED_IN, url=reverse(settings.LOGIN_REDIRECT_URL))
             return Step(Kind.RESTART, message=_("Start by entering your username and password."))
         if pending.expired:
             state.clear_pending(self.request.session)
             return Step(Kind.RESTART, message=expired_message(pending))
         if pending.challenge != challenge:
             if pending.challenge in STAGES:
+                if posted:
+                    messages.info(
+                        self.request,
+                        _(
+                            "The page you sent was out of date: this sign-in has moved on (perhaps in "
+                            "another tab or window). Nothing was sent: continue here."
+                        ),
+                    )
                 return Step(Kind.STAGE, url=stage_url(pending.challenge), challenge=pending.challenge)
             state.clear_pending(self.request.session)
             return Step(Kind.RESTART, message=_("Start by entering your username and password."))

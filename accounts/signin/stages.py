@@ -105,7 +105,25 @@ class Stage:
             "expires_at": int(self.pending.expires_at),
             "seconds_left": seconds_left,
             "minutes_left": -(-seconds_left // 60),
+            # Which sign-in this page is for (state.page_tag): posted back in a hidden field.
+            "signin_tag": state.page_tag(self.pending),
+            "signin_tag_field": state.PAGE_TAG_FIELD,
         }
+
+    def replaced(self, posted_tag: str) -> str:
+        """'' when a posted form may be answered for the sign-in pending now, else what to say instead.
+
+        The pending sign-in lives in the session, shared by every tab: a newer sign-in in another tab
+        replaces it. A form rendered for an earlier sign-in of the same account is answered (a code from
+        the same authenticator, a new password for the same account, is still right); one rendered for
+        another account's sign-in never is, and nothing is sent to Cognito.
+        """
+        if state.match_page(self.pending, posted_tag) is not state.PageMatch.OTHER:
+            return ""
+        return _(
+            "This page belonged to an earlier sign-in, replaced by a newer one as %(name)s (in another tab "
+            "or window). Nothing was sent. Continue below only if that is the account you want."
+        ) % {"name": self.pending.typed_name or self.pending.username}
 
     def responses(self, form: forms.Form) -> dict[str, str]:
         raise NotImplementedError
@@ -253,6 +271,23 @@ class MfaSetupStage(CodeStage):
             "site_name": settings.PORTAL_SITE_NAME,
             "key_on_page": True,
         }
+
+    def replaced(self, posted_tag: str) -> str:
+        """Any other sign-in's set-up page showed another key: a code from it can only be "not correct",
+        so say the key was replaced (nothing is sent to Cognito) and show the current one."""
+        match = state.match_page(self.pending, posted_tag)
+        if match in (state.PageMatch.CURRENT, state.PageMatch.UNTAGGED):
+            return ""
+        if match is state.PageMatch.SAME_ACCOUNT:
+            return _(
+                "This page's key was replaced by a newer sign-in (in another tab or window). Delete the "
+                "authenticator entry you just added and scan the key below."
+            )
+        return _(
+            "This page's key was replaced by a newer sign-in as %(name)s (in another tab or window). "
+            "Delete the authenticator entry you just added. Nothing was sent: scan the key below only if "
+            "%(name)s is the account you want."
+        ) % {"name": self.pending.typed_name or self.pending.username}
 
     def answer(self, form: forms.Form) -> Step:
         pending = self.pending

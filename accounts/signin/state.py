@@ -13,11 +13,13 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.cognito.types import AuthTokens
 from accounts.ratelimit import first_use, hit
@@ -153,6 +155,52 @@ def first_answer(pending: PendingSignIn, answer: Mapping[str, Any]) -> bool:
         json.dumps([pending.session, sorted((k, str(v)) for k, v in answer.items())]).encode()
     ).hexdigest()[:32]
     return first_use(f"signin-answer:{pending.id}:{digest}", DOUBLE_SUBMIT_SECONDS)
+
+
+# -- which pending sign-in a stage page was rendered for ---------------------------------------------------
+PAGE_TAG_FIELD = "signin_tag"  # the hidden field of every stage form
+_PAGE_TAG_SALT = "accounts.signin.page-tag"
+
+
+class PageMatch(Enum):
+    """How a posted stage form relates to the sign-in pending now (see ``match_page``)."""
+
+    UNTAGGED = "untagged"  # no tag: a client that posts only the contract's fields (DESIGN §5)
+    CURRENT = "current"  # rendered for this very sign-in, challenge and (MFA set-up) key
+    SAME_ACCOUNT = "same_account"  # rendered for an earlier sign-in of the same account
+    OTHER = "other"  # rendered for another account's sign-in, or not by this site
+
+
+def _tag_part(*parts: str) -> str:
+    return salted_hmac(_PAGE_TAG_SALT, "\x00".join(parts), algorithm="sha256").hexdigest()[:16]
+
+
+def page_tag(pending: PendingSignIn) -> str:
+    """The hidden, non-secret tag a stage page carries: ``"<sign-in>.<account>"``, 16 hex digits each.
+
+    The first part names this pending sign-in (its random ``id``), its challenge and, during MFA set-up,
+    the key on the page; the second part names the account (the canonical username). Both are HMACs keyed
+    by SECRET_KEY, so the tag tells the browser nothing and can be checked without storing anything; the
+    key and the Cognito Session never leave the server.
+    """
+    sign_in = _tag_part("sign-in", pending.id, pending.challenge, pending.totp_secret)
+    return f"{sign_in}.{_tag_part('account', pending.username)}"
+
+
+def match_page(pending: PendingSignIn, posted: str) -> PageMatch:
+    """Compare the tag a form was posted with (``page_tag`` at render time) with ``pending``."""
+    posted = (posted or "").strip()
+    if not posted:
+        return PageMatch.UNTAGGED
+    posted_sign_in, _dot, posted_account = posted.partition(".")
+    current_sign_in, _dot, current_account = page_tag(pending).partition(".")
+    if constant_time_compare(posted_sign_in, current_sign_in) and constant_time_compare(
+        posted_account, current_account
+    ):
+        return PageMatch.CURRENT
+    if constant_time_compare(posted_account, current_account):
+        return PageMatch.SAME_ACCOUNT
+    return PageMatch.OTHER
 
 
 def load_pending(session: SessionBase) -> PendingSignIn | None:

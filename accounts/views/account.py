@@ -10,46 +10,36 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import devices
-from accounts.cognito import errors, get_idp
+from accounts.cognito import errors, get_idp, pool_description
+from accounts.cognito.descriptions import SIGN_IN_EMAIL, SIGN_IN_PHONE
+from accounts.cognito.types import CognitoUser
 from accounts.flows import account, passwords
 from accounts.forms import ForgetDeviceForm, PasswordChangeForm, current_policy, password_rules
+from accounts.identity import looks_like_sub
 from accounts.models import RememberedDevice
 from accounts.signin import state
 from accounts.signin.state import SessionTokens
+from accounts.views.attributes import attribute_rows
 from accounts.views.common import cognito_trouble, rate_limited, render_page
 
 logger = logging.getLogger(__name__)
 
-# Attributes shown on the account page, in this order and with these labels; anything else follows, sorted.
-ATTRIBUTE_LABELS = {
-    "email": gettext_lazy("Email address"),
-    "email_verified": gettext_lazy("Email verified"),
-    "name": gettext_lazy("Name"),
-    "given_name": gettext_lazy("Given name"),
-    "family_name": gettext_lazy("Family name"),
-    "phone_number": gettext_lazy("Phone number"),
-    "phone_number_verified": gettext_lazy("Phone number verified"),
-    "sub": gettext_lazy("User ID"),
-}
-BOOLEAN_ATTRIBUTES = {"email_verified", "phone_number_verified"}
 
-
-def attribute_rows(attributes: dict[str, str]) -> list[tuple[str, str]]:
-    names = [name for name in ATTRIBUTE_LABELS if name in attributes]
-    names += sorted(name for name in attributes if name not in ATTRIBUTE_LABELS)
-    rows = []
-    for name in names:
-        value = attributes[name]
-        if name in BOOLEAN_ATTRIBUTES:
-            value = _("Yes") if value.lower() == "true" else _("No")
-        rows.append((str(ATTRIBUTE_LABELS.get(name, name)), value))
-    return rows
+def username_is_a_name(user: CognitoUser) -> bool:
+    """Whether the account page shows a "Username" row. Not in email- or phone-as-username pools, where
+    Cognito generates the username (the sub itself) and the email or phone number is the sign-in name;
+    nor for any username that is only the sub again (it is shown once, as "User ID")."""
+    if looks_like_sub(user.username) or user.username == user.sub:
+        return False
+    try:
+        return pool_description().sign_in not in (SIGN_IN_EMAIL, SIGN_IN_PHONE)
+    except errors.CognitoError:
+        return True
 
 
 def _session_over(request: HttpRequest) -> HttpResponse:
@@ -94,6 +84,7 @@ def home(request: HttpRequest) -> HttpResponse:
             status = cognito_trouble(request, exc)
         else:
             context["cognito_user"] = cognito_user
+            context["show_username"] = username_is_a_name(cognito_user)
             context["attributes"] = attribute_rows(cognito_user.attributes)
     context["remembered_here"] = bool(devices.cookie_record_id(request, request.user))
     return render_page(request, "accounts/home.html", context, status=status)

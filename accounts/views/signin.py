@@ -114,7 +114,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
             if response is not None:
                 return response
             request.limiter.failed()
-            form.add_error(None, step.message)
+            form.refuse(step.message)
             return step.apply_cookies(request, render_page(request, "accounts/login.html", {"form": form}))
     return render_page(request, "accounts/login.html", {"form": form}, status=status)
 
@@ -130,7 +130,7 @@ def signin_stage_required(view: Callable[[HttpRequest, Stage], HttpResponse]) ->
     @functools.wraps(view)
     def wrapper(request: HttpRequest, challenge: str) -> HttpResponse:
         flow = SignInFlow(request)
-        pending = flow.pending(challenge)
+        pending = flow.pending(challenge, posted=request.method == "POST")
         if isinstance(pending, Step):
             return follow(request, pending) or redirect("accounts:sign_in")
         return view(request, STAGES[challenge](flow, pending))
@@ -154,6 +154,12 @@ def stage_view(request: HttpRequest, stage: Stage) -> HttpResponse:
         status = cognito_trouble(request, exc)
         return render_page(request, stage.template, {"form": form, "unavailable": True}, status=status)
     if request.method == "POST":
+        replaced = stage.replaced(request.POST.get(state.PAGE_TAG_FIELD, ""))
+        if replaced:
+            # Rendered for a sign-in another tab replaced: nothing goes to Cognito, nothing is counted;
+            # the page of the sign-in pending now, with a fresh form and what happened said first.
+            context = {**stage.context(stage.form()), "replaced": replaced}
+            return render_page(request, stage.template, context)
         limiter = ratelimit.RateLimiter(request, stage.rate_limit_action or "mfa", stage.pending.username)
         blocked = limiter.check()
         if blocked:

@@ -14,13 +14,13 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts import ratelimit
 from accounts.cognito import errors, pool_description
-from accounts.cognito.descriptions import SIGN_IN_EMAIL
+from accounts.cognito.descriptions import SIGN_IN_EMAIL, SIGN_IN_PHONE
 from accounts.flows import signup as flow
-from accounts.forms import ConfirmForm, ResendForm, SignUpForm, current_policy, password_rules
+from accounts.forms import ConfirmForm, SignUpForm, current_policy, password_rules
 from accounts.identity import confirmation_label
 from accounts.views.common import (
     CONFIRM_USERNAME_KEY,
@@ -128,13 +128,11 @@ def _sent_code_message(email: str) -> str:
     return _("We have emailed a confirmation code to %(email)s: enter it below.") % {"email": email}
 
 
-def _confirm_context(request: HttpRequest, form: ConfirmForm) -> dict:
+def _confirm_context(request: HttpRequest, form: ConfirmForm, *, wait: int = 0) -> dict:
+    """The confirm page's context; ``wait`` (seconds) holds the "Send a new code" button back at least
+    that long, on top of the cooldown of the name in the form."""
     username = form["username"].value() or ""
-    return {
-        "form": form,
-        "resend_form": ResendForm(initial={"username": username}, label=form.fields["username"].label),
-        "resend_wait": ratelimit.cooldown_remaining("resend", username),
-    }
+    return {"form": form, "resend_wait": max(wait, ratelimit.cooldown_remaining("resend", username))}
 
 
 @sensitive_post_parameters("code")
@@ -194,22 +192,49 @@ def _code_problem() -> str:
     )
 
 
+def _name_required(pool) -> str:
+    if pool is not None and pool.sign_in == SIGN_IN_EMAIL:
+        return _("Enter your email address to get a new code.")
+    if pool is not None and pool.sign_in == SIGN_IN_PHONE:
+        return _("Enter your phone number to get a new code.")
+    return _("Enter your username to get a new code.")
+
+
 @never_cache
-@require_POST
-@rate_limited("resend", username_field="username")
+@require_http_methods(["GET", "POST"])
+@rate_limited("resend", username_field="username", count_when="sent")
 def resend(request: HttpRequest) -> HttpResponse:
-    form = ResendForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter your username to get a new code."))
+    """POST ``username`` (the confirm form's "Send a new code" button): ResendConfirmationCode.
+
+    A GET (a reloaded or followed link) shows the confirm page. Refusals re-render the confirm page with
+    everything typed kept; only a code that goes (or may have gone) out leads back to a fresh page.
+    """
+    if request.method != "POST":
         return redirect("accounts:confirm")
+    pool = _pool()
+    form = ConfirmForm(
+        request.POST, label=confirmation_label(pool), resending=True, name_required=_name_required(pool)
+    )
+    if not form.is_valid():  # no name, or one with spaces: said on its field, nothing counted or sent
+        return render_page(request, "accounts/confirm.html", _confirm_context(request, form))
     username = form.cleaned_data["username"]
     request.session[CONFIRM_USERNAME_KEY] = username
+    blocked = request.limiter.check()
+    if blocked:
+        # Early (the cooldown) or too often: the same page with the time left, not a dead end.
+        form.add_error(None, _("Too many attempts. Please wait a little and try again."))
+        context = _confirm_context(request, form, wait=blocked.retry_after)
+        response = render_page(request, "accounts/confirm.html", context, status=429)
+        response["Retry-After"] = str(blocked.retry_after)
+        return response
     try:
         flow.resend_code(name=username)
     except errors.CognitoUnavailable as exc:
         if not exc.outcome_unknown:
-            cognito_trouble(request, exc)
-            return redirect("accounts:confirm")
+            status = cognito_trouble(request, exc, form)
+            return render_page(
+                request, "accounts/confirm.html", _confirm_context(request, form), status=status
+            )
         # It may have gone out: never send another one now (the cooldown below starts either way).
     request.limiter.sent()
     messages.success(

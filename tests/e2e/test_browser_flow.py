@@ -66,7 +66,7 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
     page.wait_for_url("**/accounts/confirm/")
     pages.check("confirm")
 
-    page.click("form.resend-form button[type=submit]")
+    page.click("#resend-button")
     page.wait_for_url("**/accounts/confirm/")
     page.wait_for_load_state("load")
     # The wait before another code is asked for counts down (m:ss) with the button disabled.
@@ -81,7 +81,7 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
 
     page.goto(f"{base}/accounts/confirm/")
     page.fill("input[name=code]", cognito.last_code(username, "signup"))
-    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.click("#confirm-button")
     page.wait_for_url("**/accounts/login/")
     pages.check("login-after-confirm")
 
@@ -139,6 +139,72 @@ def test_sign_up_to_remembered_browser(cognito, live_server, transactional_db, p
     sign_in(page, base, username)
     page.wait_for_url("**/accounts/")  # no code asked: the browser is remembered
     assert "no code was needed" in page.content()
+    assert pages.problems == [], "\n".join(pages.problems)
+
+
+def test_a_set_up_page_replaced_in_another_tab_says_so(cognito, live_server, transactional_db, pages):
+    """Issue #13 M1 in a browser: two tabs of one session; the first tab's code, from the key a newer
+    sign-in replaced, gets the plain "replaced" message (focused) and the current key."""
+    cognito.create_user("tabby")
+    first, base = pages.page, live_server.url
+    sign_in(first, base, "tabby")
+    first.wait_for_url("**/accounts/login/mfa-setup/")
+    old_key = first.inner_text("#totp-secret").replace(" ", "")
+    second = first.context.new_page()
+    sign_in(second, base, "tabby")
+    second.wait_for_url("**/accounts/login/mfa-setup/")
+    new_key = second.inner_text("#totp-secret").replace(" ", "")
+    assert new_key != old_key
+    first.fill("input[name=code]", pyotp.TOTP(old_key).now())
+    first.click("main form button[type=submit]")
+    first.wait_for_load_state("load")
+    alert = first.locator("#page-replaced[role=alert]")
+    assert alert.inner_text().startswith("This page's key was replaced by a newer sign-in")
+    assert active_element(first) == "page-replaced"
+    assert first.inner_text("#totp-secret").replace(" ", "") == new_key
+    assert "not correct" not in first.inner_text("main")
+    pages.check("mfa-setup-replaced")
+    first.fill("input[name=code]", pyotp.TOTP(new_key).now())
+    first.click("main form button[type=submit]")
+    first.wait_for_url("**/accounts/")
+    assert pages.problems == [], "\n".join(pages.problems)
+
+
+LONG_NAME = "Maxi_Wolkenkratzer_Stadtverwaltungsangestellte"
+
+NAV_LINK_JS = """() => {
+  const link = document.querySelector('#portal-nav a[href="/accounts/"]');
+  const box = link.getBoundingClientRect();
+  return {right: box.right, width: document.documentElement.clientWidth,
+          scrollWidth: document.documentElement.scrollWidth, text: link.textContent.trim(),
+          title: link.getAttribute('title')};
+}"""
+
+
+def test_a_long_unbreakable_name_fits_on_a_small_phone(cognito, live_server, transactional_db, pages):
+    """Issue #13 L1: a preferred_username without a break opportunity never makes a page scroll sideways:
+    the welcome message and the headings break it, the menu's account link ends in an ellipsis (its text
+    and title keep the whole name)."""
+    cognito.create_user("maxi", attributes={"preferred_username": LONG_NAME})
+    secret = cognito.enrol_totp("maxi")
+    page, base = pages.page, live_server.url
+    page.set_viewport_size({"width": 360, "height": 800})
+    sign_in(page, base, "maxi")
+    page.wait_for_url("**/accounts/login/mfa/")
+    page.fill("input[name=code]", pyotp.TOTP(secret).at(time.time() + 30))
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/accounts/")
+    assert f"Welcome, {LONG_NAME}." in page.inner_text("main .alert")
+    pages.check("home-long-name")  # 1280, 390 and 360 px, the welcome message included
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.click(".navbar-toggler")
+    page.wait_for_selector("#portal-nav.show")
+    link = page.evaluate(NAV_LINK_JS)
+    assert link["right"] <= link["width"] and link["scrollWidth"] <= link["width"], link
+    assert link["text"] == LONG_NAME and link["title"] == LONG_NAME
+    shot(page, "menu-long-name-360")
+    page.goto(f"{base}/accounts/logout/")
+    pages.check("sign-out-page-long-name")
     assert pages.problems == [], "\n".join(pages.problems)
 
 

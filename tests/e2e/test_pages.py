@@ -54,6 +54,13 @@ def test_signed_out_pages(cognito, live_server, transactional_db, pages, setting
     page.fill("input[name=password]", "wrong password")
     submit(page)
     assert page.locator("main .alert-danger").count() == 1
+    # The message has the focus and both fields point at it (issue #13 L9); the name stays, the password not.
+    assert page.evaluate("document.activeElement.id") == "sign-in-error"
+    for field in ("username", "password"):
+        assert page.get_attribute(f"input[name={field}]", "aria-invalid") == "true"
+        assert page.get_attribute(f"input[name={field}]", "aria-describedby") == "sign-in-error"
+    assert page.input_value("input[name=username]") == "nobody"
+    assert page.input_value("input[name=password]") == ""
     pages.check("sign-in-failed")
 
     page.fill("input[name=username]", "newbie")
@@ -143,7 +150,7 @@ def test_countdowns_reach_zero_and_say_what_to_do(cognito, live_server, transact
     page.fill("input[name=password1]", STRONG_PASSWORD)
     page.fill("input[name=password2]", STRONG_PASSWORD)
     submit(page)
-    page.click("form.resend-form button[type=submit]")
+    page.click("#resend-button")
     page.wait_for_load_state("load")
     assert page.locator("#resend-button").is_disabled()
     page.clock.run_for("01:05")
@@ -151,7 +158,7 @@ def test_countdowns_reach_zero_and_say_what_to_do(cognito, live_server, transact
     assert page.inner_text("#resend-wait") == "You can ask for a new code now."
 
     page.fill("input[name=code]", cognito.last_code("tess", "signup"))
-    page.click("form[action$='/confirm/'] button[type=submit]")
+    page.click("#confirm-button")
     page.wait_for_url("**/accounts/login/")
     page.fill("input[name=password]", STRONG_PASSWORD)
     submit(page)
@@ -200,11 +207,47 @@ def test_pages_work_without_scripts(cognito, live_server, transactional_db, brow
         page.fill("input[name=password2]", STRONG_PASSWORD)
         page.click("main form button[type=submit]")
         page.wait_for_url("**/accounts/confirm/")
-        page.click("form.resend-form button[type=submit]")
+        page.click("#resend-button")
         page.wait_for_url("**/accounts/confirm/")
         assert re.fullmatch(r"You can ask again in \d+ seconds?\.", page.inner_text("#resend-wait").strip())
+        # Nothing counts down without scripts: the page says to load it again (issue #13 L7).
+        assert page.inner_text("#resend-reload") == "Then reload this page to ask for a new code."
+        # A refused sign-in focuses its message without scripts too (autofocus).
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", "nobody")
+        page.fill("input[name=password]", "wrong password")
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.activeElement.id") == "sign-in-error"
     finally:
         context.close()
+
+
+def test_send_a_new_code_uses_the_name_typed_in_a_fresh_browser(
+    cognito, live_server, transactional_db, pages
+):
+    """Issue #13 M5: on /accounts/confirm/ opened cold, "Send a new code" sends the visible field's name
+    (empty: said on that field, the code typed kept); the page keeps passing the checks."""
+    from accounts.cognito import pool_description
+
+    pool_description()
+    page, base = pages.page, live_server.url
+    page.goto(f"{base}/accounts/confirm/")
+    page.fill("input[name=code]", "4711")
+    page.click("#resend-button")
+    page.wait_for_url("**/accounts/confirm/resend/")
+    assert page.inner_text("#id_username_error").strip() == "Enter your username to get a new code."
+    assert page.input_value("input[name=code]") == "4711"
+    assert page.evaluate("document.activeElement.name") == "username"
+    pages.check("confirm-resend-no-name")
+    page.fill("input[name=username]", "ulla")
+    page.click("#resend-button")
+    page.wait_for_url("**/accounts/confirm/")
+    assert "If an unconfirmed account exists for ulla" in page.inner_text("main")
+    assert page.input_value("input[name=username]") == "ulla"
+    assert page.locator("#resend-button").is_disabled()
+    pages.check("confirm-resent")
+    assert pages.problems == [], "\n".join(pages.problems)
 
 
 def test_language_switcher_and_german_pages(cognito, live_server, transactional_db, pages):

@@ -1,5 +1,6 @@
 /* Small improvements for people with scripts on; every page works without them.
-   - After a form error, focus moves to the first field with an error (not the autofocus field).
+   - After a form error, focus moves to the page's [data-focus-on-load] message, else to the first field
+     with an error (not the autofocus field).
    - Password fields get a "Show password" button.
    - The authenticator key gets a "Copy key" button.
    - Time limits count down: [data-countdown-seconds] elements (the MFA set-up and code pages, the
@@ -12,9 +13,11 @@
     return body.getAttribute("data-text-" + name) || fallback;
   }
 
-  function focusFirstInvalid() {
-    var field = document.querySelector("main form .is-invalid");
-    if (field && typeof field.focus === "function") field.focus();
+  // A message the page marks [data-focus-on-load] (a refused sign-in, a replaced page) takes the focus,
+  // so it is read out first (as GOV.UK's error summary); otherwise the first field with an error does.
+  function initialFocus() {
+    var target = document.querySelector("main [data-focus-on-load]") || document.querySelector("main form .is-invalid");
+    if (target && typeof target.focus === "function") target.focus();
   }
 
   function passwordToggles() {
@@ -104,7 +107,7 @@
     }
   }
 
-  focusFirstInvalid();
+  initialFocus();
   passwordToggles();
   copyButtons();
   countdowns();

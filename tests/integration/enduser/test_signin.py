@@ -48,6 +48,28 @@ def test_wrong_password_and_unknown_user_get_the_same_generic_answer(pool, clien
     assert "Wrong-Horse-42!" not in wrong.content.decode()
 
 
+def test_a_refused_sign_in_marks_both_fields_and_points_them_at_the_message(pool, client):
+    """Issue #13 L9: screen readers hear why; the focus goes to the message, not the username field."""
+    import re
+
+    pool.create_user("erin")
+    body = login_post(client, "erin", "Wrong-Horse-42!").content.decode()
+    alert = re.search(r'<div class="alert alert-danger" role="alert"([^>]*)>', body)
+    assert alert and 'id="sign-in-error"' in alert.group(1)
+    assert 'tabindex="-1"' in alert.group(1) and "autofocus" in alert.group(1)
+    fields = {
+        name: re.search(rf'<input[^>]*name="{name}"[^>]*>', body).group(0)
+        for name in ("username", "password")
+    }
+    for name, field in fields.items():
+        assert 'aria-invalid="true"' in field and 'aria-describedby="sign-in-error"' in field, name
+        assert "autofocus" not in field, name
+    assert 'value="erin"' in fields["username"] and "value=" not in fields["password"]
+    # A fresh page marks nothing.
+    fresh = client.get(reverse("accounts:sign_in")).content.decode()
+    assert "aria-invalid" not in fresh and 'id="sign-in-error"' not in fresh
+
+
 def test_disabled_user_gets_the_generic_answer(pool, client):
     pool.create_user("erin", enabled=False)
     response = login_post(client, "erin")

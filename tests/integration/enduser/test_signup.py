@@ -196,5 +196,7 @@ def test_resend_answers_the_same_for_unknown_and_known_users(signed_up, client):
     assert "If an unconfirmed account exists for nobody" in unknown
 
 
-def test_resend_get_is_not_allowed(pool, client):
-    assert client.get(reverse("accounts:resend")).status_code == 405
+def test_resend_get_shows_the_confirm_page(pool, client):
+    # A reloaded or followed link, never a blank 405 (issue #13 L5).
+    response = client.get(reverse("accounts:resend"))
+    assert response.status_code == 302 and response.url == reverse("accounts:confirm")
