@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import json
+import signal
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -18,6 +19,15 @@ import pyotp
 import pytest
 
 from tests.pools import POOL_SHAPES, SHAPE_MATRIX, PoolFactory, boto_client
+
+
+def pytest_configure(config) -> None:
+    """Ctrl-C means Ctrl-C in the processes the tests start, even when the suite itself runs as a background
+    job of a shell (which ignores SIGINT, and an ignored signal is inherited): several tests press Ctrl-C
+    on `make run` or localcognito as a person in a terminal would."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 __all__ = ["POOL_SHAPES", "SHAPE_MATRIX", "STRONG_PASSWORD", "LocalPool", "boto_client"]
 
