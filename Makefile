@@ -24,7 +24,7 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 exec $(BIN)/python manage.py runlocal $(RUN_ARGS)
 
 test: $(STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	DJANGO_DEBUG=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The whole suite with branch coverage (slower: tracing costs about a third more CPU).
 coverage: $(STAMP)

@@ -29,9 +29,19 @@ def read_local_env() -> None:
         environ.Env.read_env(path, overwrite=False)
 
 
+def choose_local_database(argv: list[str]) -> None:
+    """For ``manage.py runlocal`` (``make run``) without DATABASE_URL: the local-data folder's own database,
+    chosen before the settings load so that runlocal, its migrate and the portal it starts share it."""
+    if len(argv) > 1 and argv[1] == "runlocal" and not os.environ.get("DATABASE_URL"):
+        from accounts.management.local_data import data_dir, database_url
+
+        os.environ["DATABASE_URL"] = database_url(data_dir(Path(__file__).resolve().parent))
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     read_local_env()
+    choose_local_database(sys.argv)
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line

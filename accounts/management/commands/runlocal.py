@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,6 @@ from accounts.management.local_data import (
     STATE_FILE,
     DataDirInUse,
     data_dir,
-    database_url,
     lock_data_dir,
     reset_local_data,
     staff_password,
@@ -252,16 +252,11 @@ class Command(BaseCommand):
             "AWS_REGION": pool.region,
             "PORTAL_URL": f"http://{host}:{port}",  # for commands that point at the portal's pages
         }
-        if not os.environ.get("DATABASE_URL"):
-            variables["DATABASE_URL"] = database_url(folder)  # one database per local-data folder
-        # migrate in a child: this process's settings were read before the database was chosen.
-        migrated = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "--verbosity", "0"],
-            env={**os.environ, **variables},
-            cwd=settings.BASE_DIR,
-        )
-        if migrated.returncode:
-            raise CommandError(_("The portal's database could not be migrated (the error is above)."))
+        # manage.py chose the local-data folder's database before the settings loaded (or DATABASE_URL
+        # names another); the portal and the commands of a second terminal use the same.
+        if os.environ.get("DATABASE_URL"):
+            variables["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        call_command("migrate", interactive=False, verbosity=0)
         env_file = write_env_file(folder, variables)
         base = f"http://{host}:{port}"
         kept = _("reused") if not pool.created else _("new")
@@ -289,7 +284,7 @@ class Command(BaseCommand):
             (_("Local Cognito"), f"{endpoint}  ({_('user pool')} {pool.pool_id}, {kept})"),
             (_("Pool shape"), shape),
             (_("Local data"), f"{folder / STATE_FILE}  ({_('`make reset-local` starts over')})"),
-            (_("Database"), variables.get("DATABASE_URL") or os.environ["DATABASE_URL"]),
+            (_("Database"), variables.get("DATABASE_URL") or str(settings.DATABASES["default"]["NAME"])),
             (_("Environment"), f"{env_file}  ({reader})"),
         ]
         lines = ["", self.style.SUCCESS(_("Cognito portal (local mode)"))]
