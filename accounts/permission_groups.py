@@ -15,18 +15,33 @@ from django.contrib import admin
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity import looks_like_sub
 from accounts.models import User
 from accounts.roles import STAFF_GROUP_NAME
 
 
 class StaffMemberChoices(forms.ModelMultipleChoiceField):
-    """Staff mirror users, each shown as "display name (username)" when the two differ."""
+    """Staff mirror users by their human name, with the username beside it when it is a name a person
+    chose (not the generated id of an email-as-username pool)."""
 
     def label_from_instance(self, user: User) -> str:
         name = user.display_name
-        return name if name == user.username else f"{name} ({user.username})"
+        if name == user.username or looks_like_sub(user.username):
+            return name
+        return f"{name} ({user.username})"
+
+
+class MembersWidget(FilteredSelectMultiple):
+    """FilteredSelectMultiple in its own box: the admin's script puts the two lists at the start of the
+    select's parent, which for a field that is not a model relation would be before the field's label."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        return format_html(
+            '<div class="related-widget-wrapper">{}</div>', super().render(name, value, attrs, renderer)
+        )
 
 
 class PermissionGroupForm(forms.ModelForm):
@@ -36,7 +51,7 @@ class PermissionGroupForm(forms.ModelForm):
         queryset=User.objects.none(),
         required=False,
         label=_("Members"),
-        widget=FilteredSelectMultiple(_("staff members"), is_stacked=False),
+        widget=MembersWidget(_("staff members"), is_stacked=False),
         help_text=_(
             "Staff who hold this group's permissions. People appear here once they have signed in to the "
             "portal as staff."
@@ -74,6 +89,15 @@ class PermissionGroupAdmin(GroupAdmin):
 
     form = PermissionGroupForm
     fieldsets = ((None, {"fields": ("name", "permissions", "members")}),)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # "Add group" alone reads like the pool's groups; say which kind this is.
+        extra_context = {"title": _("Add Django permission group"), **(extra_context or {})}
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": _("Change Django permission group"), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 admin.site.unregister(Group)

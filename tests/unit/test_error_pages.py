@@ -50,3 +50,9 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe-inline" not in policy
+
+
+def test_the_favicon_request_every_browser_makes_is_not_a_404(client):
+    """No icon, said without an error: no 404 in the browser console or the server log on a first visit."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 204 and response.content == b""

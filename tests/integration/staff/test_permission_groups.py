@@ -26,9 +26,13 @@ def test_a_superuser_gives_staff_the_change_permission_through_a_group(superuser
     helper.email = "helper@example.com"
     helper.save()
     make_staff("customer", None, is_staff=False)
+    generated = make_staff("30d8f4f4-6aa9-4595-aa5d-bc6a88e89b8e", "manage")  # an email-as-username pool
+    generated.email = "gen@example.com"
+    generated.save()
     page = superuser_client.get(ADD).content.decode()
-    assert 'name="members"' in page
+    assert 'name="members"' in page and "Add Django permission group" in page
     assert "helper@example.com (helper)" in page  # a human name, with the username beside it
+    assert "gen@example.com</option>" in page and "30d8f4f4" not in page  # never a generated id
     assert "customer" not in page  # only staff are offered
 
     response = superuser_client.post(
