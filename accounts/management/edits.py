@@ -17,8 +17,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, pool_description
-from accounts.forms import current_policy, new_password_problems
 from accounts.management.cli import confirm, operator_label, printable, user_not_found
+from accounts.password_rules import current_policy, new_password_problems
 from accounts.staff import attributes, registry, selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import Actor

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from accounts.cognito import errors, get_idp
 from accounts.cognito.descriptions import PasswordPolicy
 from accounts.cognito.outbox import endpoint_is_loopback
-from accounts.forms import password_problems
 from accounts.management.cli import (
     Column,
     describe_error,
@@ -40,6 +39,7 @@ from accounts.management.scenario_console import (
     group_key,
     local_mail_hint,
 )
+from accounts.password_rules import password_problems
 from accounts.scenario import (
     LocalCodes,
     MfaSignUpScenario,
