@@ -4,8 +4,8 @@ Every staff action is declared once (``registry.staff_action``) with its read-ba
 through ``context.call`` with a read-back that tells, after a lost answer, whether the write took effect
 (see ``outcomes``). The declarations are split by what they act on: this module, ``device_actions``
 (devices and MFA), ``group_actions`` (group membership), ``lifecycle_actions`` (sign-up, invitation,
-deletion), ``attributes`` and ``passwords``; ``registry.ACTION_MODULES`` loads them in the order of the
-buttons on the user page, and declaration order within each module is the order of its buttons.
+deletion), ``attribute_changes`` and ``passwords``; ``registry.ACTION_MODULES`` loads them in the order
+of the buttons on the user page, and declaration order within each module is the order of its buttons.
 """
 
 from __future__ import annotations

@@ -241,7 +241,7 @@ ACTION_MODULES = (
     "accounts.staff.device_actions",
     "accounts.staff.group_actions",
     "accounts.staff.lifecycle_actions",
-    "accounts.staff.attributes",
+    "accounts.staff.attribute_changes",
     "accounts.staff.passwords",
 )
 
