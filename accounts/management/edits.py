@@ -17,7 +17,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, pool_description
-from accounts.management.cli import confirm, operator_label, printable, user_not_found
+from accounts.management.cli import confirm, operator_label, user_not_found
+from accounts.management.output import printable
 from accounts.password_rules import current_policy, new_password_problems
 from accounts.staff import attribute_changes, attributes, registry, selectors
 from accounts.staff.outcomes import Outcome
