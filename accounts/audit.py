@@ -12,7 +12,7 @@ import ipaddress
 import logging
 from typing import TYPE_CHECKING
 
-from accounts.management.cli import printable
+from accounts.management.output import printable
 from accounts.models import AuditEvent
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from . import identity
+from . import identity, moto_tokens
 from . import moto_adapter as moto
 from .core import Ext, Request, mask_email
 from .errors import invalid, not_authorized
@@ -161,7 +161,7 @@ def update(ext: Ext, user: moto.UserInfo, updates: dict[str, str]) -> list[dict[
 
 
 def _token_client(ext: Ext, token: Any) -> moto.ClientInfo | None:
-    client_id = moto.access_token_client(token) if isinstance(token, str) else None
+    client_id = moto_tokens.access_token_client(token) if isinstance(token, str) else None
     return moto.client_info(client_id) if client_id else None
 
 
@@ -281,7 +281,7 @@ def _delete_user(ext: Ext, user: moto.UserInfo) -> dict[str, Any]:
     ext.call("AdminDeleteUser", user.pool_id, {"UserPoolId": user.pool_id, "Username": user.username})
     # A deleted user's tokens must not work for a later user given the same username (moto keys them by
     # username): they go with the user.
-    moto.forget_tokens(user.pool_id, user.username)
+    moto_tokens.forget_tokens(user.pool_id, user.username)
     ext.state.forget_user(user.sub)
     return {}
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import identity
+from . import identity, moto_tokens
 from . import moto_adapter as moto
 from .errors import CognitoError, invalid, not_authorized, not_found, user_not_found
 from .outbox import Outbox
@@ -228,10 +228,10 @@ class Ext:
     def token_user(self, access_token: Any) -> moto.UserInfo:
         """The live user an AccessToken parameter belongs to (its ``sub``): NotAuthorizedException for an
         unknown, signed-out, expired or deleted user's token, or a disabled user."""
-        user = moto.access_token_owner(access_token) if isinstance(access_token, str) else None
+        user = moto_tokens.access_token_owner(access_token) if isinstance(access_token, str) else None
         if user is None:
             raise not_authorized("Invalid Access Token")
-        if float(moto.token_claims(access_token).get("exp") or 0) <= self.now():
+        if float(moto_tokens.token_claims(access_token).get("exp") or 0) <= self.now():
             raise not_authorized("Access Token has expired")
         if not user.enabled:
             raise not_authorized("User is disabled.")

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import moto_adapter as moto
+from . import moto_tokens
 from .core import Ext, Request
 from .errors import CognitoError, invalid
 
@@ -127,7 +128,9 @@ def _initiate(handler: Handler, ext: Ext, req: Request) -> Any:
     pool_id = _pool_of(ext, body)
     if body.get("AuthFlow") in REFRESH_FLOWS or req.operation == "GetTokensFromRefreshToken":
         token = params.get("REFRESH_TOKEN", body.get("RefreshToken"))
-        owner = moto.refresh_token_owner(pool_id, token) if pool_id and isinstance(token, str) else None
+        owner = (
+            moto_tokens.refresh_token_owner(pool_id, token) if pool_id and isinstance(token, str) else None
+        )
         user = ext.user(pool_id, owner[1]) if owner else None
         device_key = params.get("DEVICE_KEY", body.get("DeviceKey"))
     else:

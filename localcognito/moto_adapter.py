@@ -1,20 +1,18 @@
-"""The one module that reads (and, in documented places, writes) moto's Cognito internals (moto_store: the
-whole store at once, for snapshots and the state file)."""
+"""Reads (and, in documented places, writes) of moto's Cognito internals: single pools, app clients and users.
+
+With ``moto_tokens`` (moto's token records) and ``moto_store`` (the whole store at once, for snapshots and
+the state file), the only modules that touch moto's internals.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import jwt
 from botocore import xform_name
-from joserfc import jwt as joserfc_jwt
 from moto.cognitoidp.models import (
     CognitoIdpUser,
     CognitoIdpUserPool,
@@ -80,14 +78,16 @@ class UserInfo:
     attributes: dict[str, str]
 
 
-def _pools() -> Iterator[CognitoIdpUserPool]:
+def moto_pools() -> Iterator[CognitoIdpUserPool]:
+    """moto's own user pool objects, of every account and region (for the ``moto_*`` modules only)."""
     # Only iterate backends that already exist: indexing would create one per region.
     for account in list(cognitoidp_backends.values()):
         for backend in list(account.values()):
             yield from list(backend.user_pools.values())
 
 
-def _pool(pool_id: str) -> CognitoIdpUserPool | None:
+def moto_pool(pool_id: str) -> CognitoIdpUserPool | None:
+    """moto's own user pool object for ``pool_id``, or None (for the ``moto_*`` modules only)."""
     region = pool_id.split("_", 1)[0]
     for account in list(cognitoidp_backends.values()):
         backend = account.get(region) if region in account else None
@@ -127,7 +127,7 @@ def implements(operation: str) -> bool:
 
 
 def client_info(client_id: str) -> ClientInfo | None:
-    for pool in _pools():
+    for pool in moto_pools():
         client = pool.clients.get(client_id)
         if client is not None:
             cfg = client.extended_config
@@ -149,7 +149,7 @@ def client_info(client_id: str) -> ClientInfo | None:
 
 
 def pool_info(pool_id: str) -> PoolInfo | None:
-    pool = _pool(pool_id)
+    pool = moto_pool(pool_id)
     if pool is None:
         return None
     cfg = pool.extended_config
@@ -186,10 +186,11 @@ def _schema(pool: CognitoIdpUserPool) -> dict[str, tuple[bool, bool]]:
 
 
 def list_pools() -> list[PoolInfo]:
-    return [info for pool in _pools() if (info := pool_info(pool.id)) is not None]
+    return [info for pool in moto_pools() if (info := pool_info(pool.id)) is not None]
 
 
-def _user_info(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> UserInfo:
+def user_info_from(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> UserInfo:
+    """The ``UserInfo`` of one of moto's own user objects in ``pool``."""
     status = user.status.value if isinstance(user.status, UserStatus) else str(user.status)
     return UserInfo(
         pool_id=pool.id,
@@ -204,9 +205,9 @@ def _user_info(pool: CognitoIdpUserPool, user: CognitoIdpUser) -> UserInfo:
 
 def user_info(pool_id: str, username: str) -> UserInfo | None:
     """The user whose stored username is exactly ``username`` (no alias, case or sub rule: see identity)."""
-    pool = _pool(pool_id)
+    pool = moto_pool(pool_id)
     user = pool.users.get(username) if pool is not None and username else None
-    return _user_info(pool, user) if user is not None else None
+    return user_info_from(pool, user) if user is not None else None
 
 
 class UserRow(NamedTuple):
@@ -228,7 +229,7 @@ def epoch(value: datetime) -> float:
 
 def user_rows(pool_id: str) -> list[UserRow]:
     """Every user of the pool in moto's (creation) order, for ListUsers; [] for an unknown pool."""
-    pool = _pool(pool_id)
+    pool = moto_pool(pool_id)
     if pool is None:
         return []
     return [
@@ -247,147 +248,16 @@ def user_rows(pool_id: str) -> list[UserRow]:
 
 def user_records(pool_id: str) -> Iterator[tuple[str, str, dict[str, str]]]:
     """Every user of the pool as (username, sub, attributes); the dicts are moto's own: read them only."""
-    pool = _pool(pool_id)
+    pool = moto_pool(pool_id)
     if pool is None:
         return
     for user in list(pool.users.values()):
         yield user.username, user.id, user.attribute_lookup
 
 
-def token_claims(token: str) -> dict[str, Any]:
-    """The claims of one of moto's JWTs, unverified (only for tokens found in moto's own records); {} if
-    it is not a JWT. Just the payload segment decoded: pruning reads thousands of them under the lock."""
-    try:
-        segment = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (IndexError, ValueError, binascii.Error):
-        return {}
-    return claims if isinstance(claims, dict) else {}
-
-
-def access_token_owner(token: str) -> UserInfo | None:
-    """The user an access token was issued to, or None when moto does not know it (or signed it out).
-
-    A token belongs to the user's ``sub``: a later user given the same username is not its owner.
-    """
-    for pool in _pools():
-        entry = pool.access_tokens.get(token)
-        if entry is not None:
-            user = pool._get_user(entry[1])
-            if user is None or token_claims(token).get("sub") != user.id:
-                return None
-            return _user_info(pool, user)
-    return None
-
-
-def access_token_client(token: str) -> str | None:
-    """The app client id an access token was issued to (None when moto does not know the token)."""
-    for pool in _pools():
-        entry = pool.access_tokens.get(token)
-        if entry is not None:
-            return entry[0]
-    return None
-
-
-def refresh_token_owner(pool_id: str, token: str) -> tuple[str, str] | None:
-    """(client_id, username) of a live refresh token; None when unknown or signed out."""
-    pool = _pool(pool_id)
-    entry = pool.refresh_tokens.get(token) if pool is not None else None
-    return (entry[0], entry[1]) if entry else None
-
-
-def forget_tokens(pool_id: str, username: str) -> None:
-    """Write: drop every access, ID and refresh token issued to ``username`` (a user being deleted), so
-    that none of them works for a later user given the same username."""
-    pool = _pool(pool_id)
-    if pool is None:
-        return
-    for store in (pool.access_tokens, pool.id_tokens, pool.refresh_tokens):
-        for token, entry in list(store.items()):
-            if entry is not None and entry[1] == username:
-                del store[token]
-
-
-def refresh_tokens() -> Iterator[tuple[str, str, str | None, str | None]]:
-    """Read: (pool id, refresh token, client id, username) of every refresh token moto keeps; the last two
-    are None for a token signed out or revoked."""
-    for pool in _pools():
-        for token, entry in list(pool.refresh_tokens.items()):
-            yield pool.id, token, entry[0] if entry else None, entry[1] if entry else None
-
-
-# access token -> its ``exp``, so that pruning decodes each token once, not at every save.
-_EXPIRY: dict[str, float] = {}
-
-
-def prune_tokens(now: float, refresh_expired: Callable[[str], bool]) -> int:
-    """Write: drop access tokens whose ``exp`` (epoch seconds) is past at ``now``, every ID-token record
-    (moto never reads them: see ``reissue_id_token``) and the refresh tokens ``refresh_expired(token)``
-    says have expired; returns how many went."""
-    global _EXPIRY
-    dropped = 0
-    live: dict[str, float] = {}
-    for pool in _pools():
-        dropped += len(pool.id_tokens)
-        pool.id_tokens.clear()
-        for token in list(pool.access_tokens):
-            expiry = _EXPIRY.get(token)
-            if expiry is None:
-                expiry = float(token_claims(token).get("exp") or 0)
-            if expiry <= now:
-                del pool.access_tokens[token]
-                dropped += 1
-            else:
-                live[token] = expiry
-        for token in [t for t in list(pool.refresh_tokens) if refresh_expired(t)]:
-            del pool.refresh_tokens[token]
-            dropped += 1
-    _EXPIRY = live
-    return dropped
-
-
-def revoke_refresh_token(pool_id: str, token: str, origin_jti: str | None) -> None:
-    """Write: moto lacks RevokeToken, so kill the refresh token and its access tokens as sign-out does."""
-    pool = _pool(pool_id)
-    if pool is None or token not in pool.refresh_tokens:
-        return
-    entry = pool.refresh_tokens[token]
-    pool.refresh_tokens[token] = None
-    if entry is None:
-        return
-    jti = entry[2]
-
-    for access_token in list(pool.access_tokens):
-        try:
-            claims = jwt.decode(access_token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            continue
-        if claims.get("origin_jti") in (jti, origin_jti):
-            pool.access_tokens.pop(access_token, None)
-
-
-def reissue_id_token(pool_id: str, token: str, claims: dict[str, Any], remove: Iterable[str]) -> str:
-    """Write: re-sign a moto ID token with ``claims`` set and ``remove`` dropped.
-
-    Same key (the pool's, as served by its JWKS) and header. moto's ``id_tokens`` record of the token is
-    dropped, not moved: moto only ever writes that dict (an ID token is checked against the JWKS, never
-    looked up), and keeping a record of every ID token would grow the state by a kilobyte a sign-in.
-    """
-    pool = _pool(pool_id)
-    if pool is None:
-        return token
-    payload = jwt.decode(token, options={"verify_signature": False})
-    for name in remove:
-        payload.pop(name, None)
-    payload.update(claims)
-    new = joserfc_jwt.encode({"kid": "dummy", "alg": "RS256"}, payload, pool.json_web_key)
-    pool.id_tokens.pop(token, None)
-    return new
-
-
 def set_mfa_configuration(pool_id: str, value: str) -> None:
     """Write: the pool's MfaConfiguration (moto only changes it through SetUserPoolMfaConfig)."""
-    pool = _pool(pool_id)
+    pool = moto_pool(pool_id)
     if pool is not None:
         pool.mfa_config = value
 
@@ -402,7 +272,7 @@ _GROUP_DEFAULTS = {
 
 def reset_group_fields(pool_id: str, group_name: str, fields: Iterable[str]) -> None:
     """Write: reset the named UpdateGroup fields of a group (moto's update keeps fields left out)."""
-    pool = _pool(pool_id)
+    pool = moto_pool(pool_id)
     group = pool.groups.get(group_name) if pool is not None else None
     if group is None:
         return
@@ -422,7 +292,7 @@ def bulk_create_users(
     API and without its checks, so also users Cognito could no longer create (a required attribute
     missing, say). ``status`` is a UserStatus value such as CONFIRMED or FORCE_CHANGE_PASSWORD.
     """
-    pool = _pool(pool_id)
+    pool = moto_pool(pool_id)
     if pool is None:
         raise KeyError(pool_id)
     for username, password, attributes in users:

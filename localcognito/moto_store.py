@@ -1,7 +1,7 @@
 """moto's whole Cognito store at once: an in-memory snapshot, the live store to save, a check, a restore.
 
-The companion of ``moto_adapter`` (which reads and writes single pools, clients, users and tokens); these
-are the only other functions that touch moto's internals.
+The companion of ``moto_adapter`` (which reads and writes single pools, clients and users) and
+``moto_tokens`` (moto's token records); these are the only other functions that touch moto's internals.
 """
 
 from __future__ import annotations

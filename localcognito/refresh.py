@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import moto_adapter as moto
+from . import moto_tokens
 from .core import Ext, Request
 from .errors import CognitoError, invalid, not_authorized
 from .tokens import fix_tokens
@@ -22,7 +23,7 @@ def refresh_tokens(
     token = params.get("REFRESH_TOKEN")
     if not isinstance(token, str) or not token:
         raise invalid("Missing required parameter REFRESH_TOKEN")
-    owner = moto.refresh_token_owner(client.pool_id, token)
+    owner = moto_tokens.refresh_token_owner(client.pool_id, token)
     if token in ext.state.revoked:
         raise not_authorized("Refresh Token has been revoked")
     record = ext.state.refresh_issued.get(token)
@@ -64,7 +65,7 @@ def record_refresh_token(ext: Ext, token: Any, sub: str, client_id: str) -> None
 def adopt_unrecorded_tokens(ext: Ext) -> None:
     """Record the live refresh tokens of a state saved before tokens were recorded: issued now, to the
     sub of the user holding that username now."""
-    for pool_id, token, client_id, username in list(moto.refresh_tokens()):
+    for pool_id, token, client_id, username in list(moto_tokens.refresh_tokens()):
         if token in ext.state.refresh_issued or client_id is None or username is None:
             continue
         user = moto.user_info(pool_id, username)
@@ -93,8 +94,8 @@ def prune_expired_tokens(ext: Ext) -> int:
         seconds = validity[client_id]
         return seconds is None or issued + seconds <= now
 
-    dropped = moto.prune_tokens(now, expired)
-    live = {token for _pool_id, token, _client_id, _username in moto.refresh_tokens()}
+    dropped = moto_tokens.prune_tokens(now, expired)
+    live = {token for _pool_id, token, _client_id, _username in moto_tokens.refresh_tokens()}
     for token in [t for t in state.refresh_issued if t not in live]:
         del state.refresh_issued[token]
     state.revoked &= live
@@ -126,11 +127,11 @@ def revoke_token(ext: Ext, req: Request) -> dict[str, Any]:
         raise CognitoError(
             "UnsupportedTokenTypeException", "Unsupported token type: only refresh tokens can be revoked."
         )
-    owner = moto.refresh_token_owner(client.pool_id, token)
+    owner = moto_tokens.refresh_token_owner(client.pool_id, token)
     if owner is not None and owner[0] != client.client_id:
         raise CognitoError("UnauthorizedException", "The token was not issued to this client.")
     ext.state.revoked.add(token)
-    moto.revoke_refresh_token(client.pool_id, token, None)
+    moto_tokens.revoke_refresh_token(client.pool_id, token, None)
     return {}
 
 

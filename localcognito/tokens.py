@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import moto_adapter as moto
+from . import moto_tokens
 
 BOOLEAN_CLAIMS = ("email_verified", "phone_number_verified")
 # Claims moto may have put in the token from the user's attributes; recomputed here every time.
@@ -39,5 +40,5 @@ def fix_tokens(client: moto.ClientInfo, user: moto.UserInfo, result: dict[str, A
         claims = id_token_claims(client, user)
         custom = [name for name in user.attributes if name.startswith("custom:") and name not in claims]
         remove = [name for name in ATTRIBUTE_CLAIMS if name not in claims] + custom
-        result["IdToken"] = moto.reissue_id_token(client.pool_id, token, claims, remove)
+        result["IdToken"] = moto_tokens.reissue_id_token(client.pool_id, token, claims, remove)
     return result

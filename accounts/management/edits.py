@@ -17,9 +17,10 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from accounts.cognito import errors, pool_description
-from accounts.forms import current_policy, new_password_problems
-from accounts.management.cli import confirm, operator_label, printable, user_not_found
-from accounts.staff import attributes, registry, selectors
+from accounts.management.cli import confirm, operator_label, user_not_found
+from accounts.management.output import printable
+from accounts.password_rules import current_policy, new_password_problems
+from accounts.staff import attribute_changes, attributes, registry, selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import Actor
 from accounts.staff.reports import report
@@ -95,8 +96,8 @@ def set_attributes(options: dict[str, Any], stderr: TextIO, write: Callable[[str
     values, verified, problems = attributes.clean_assignments(user, wanted, pool)
     if problems:
         raise CommandError(printable(" ".join([*problems, _("Nothing was changed.")])))
-    choice = attributes.MARK_VERIFIED if options["mark_verified"] else attributes.SEND_CODE
-    plan = attributes.plan(
+    choice = attribute_changes.MARK_VERIFIED if options["mark_verified"] else attribute_changes.SEND_CODE
+    plan = attribute_changes.plan(
         user,
         values,
         verified=verified,
@@ -116,13 +117,13 @@ def set_attributes(options: dict[str, Any], stderr: TextIO, write: Callable[[str
     result = attempt("set_attributes", user, actor=actor, reason=options["reason"], attributes=plan.encode())
     error = result.error
     if isinstance(error, errors.AliasExists):
-        attribute, message = attributes.alias_refusal(error, plan, pool)
+        attribute, message = attribute_changes.alias_refusal(error, plan, pool)
         raise CommandError(printable(f"{attribute}: {message}" if attribute else message))
     if result.partial and error is not None and not isinstance(error, errors.CognitoUnavailable):
-        raise CommandError(printable(attributes.partial_refusal(plan, error, label)))
+        raise CommandError(printable(attribute_changes.partial_refusal(plan, error, label)))
     _finish(result, label, "set_attributes", write)
     if result.outcome is Outcome.DONE:
-        for notice in attributes.pending_notice(plan, printable(label)):
+        for notice in attribute_changes.pending_notice(plan, printable(label)):
             write(notice)
 
 

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts import exporting
 from accounts.cognito import errors, pool_description
-from accounts.management.cli import check_target, operator_label, printable, progress_meter, write_privately
+from accounts.management.cli import check_target, operator_label, progress_meter, write_privately
+from accounts.management.output import printable
 from accounts.staff import columns as staff_columns
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.cognito.descriptions import PasswordPolicy
 from accounts.cognito.types import DeliveryDetails
-from accounts.forms import password_problems
+from accounts.password_rules import password_problems
 from accounts.totp import TOTP_PERIOD
 
 STEPS = 7

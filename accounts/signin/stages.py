@@ -32,7 +32,8 @@ from django.utils.translation import gettext_lazy
 from accounts import totp
 from accounts.cognito import errors, pool_description
 from accounts.cognito.types import Challenge
-from accounts.forms import MfaSetupForm, NewPasswordForm, TotpForm, current_policy, password_rules
+from accounts.forms import MfaSetupForm, NewPasswordForm, TotpForm
+from accounts.password_rules import current_policy, password_rules
 from accounts.signin import state
 from accounts.signin.state import PendingSignIn
 from accounts.signin.steps import Kind, Step

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito.filters import SEARCH_ATTRIBUTES, USER_STATUSES
 from accounts.cognito.idp import MAX_PAGE_SIZE
-from accounts.forms import NewPasswordMixin, current_policy, password_field, password_rules
+from accounts.forms import NewPasswordMixin, password_field
 from accounts.identity import username_problem
+from accounts.password_rules import current_policy, password_rules
 from accounts.staff.merged import MERGED_ATTRIBUTE
 from accounts.staff.query import DEFAULT_PAGE_SIZE, email_is_username
 from accounts.staff.registry import StaffAction

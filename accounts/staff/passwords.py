@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.cognito import get_idp
 from accounts.cognito.descriptions import PasswordPolicy
-from accounts.forms import current_policy, new_password_problems
+from accounts.password_rules import current_policy, new_password_problems
 from accounts.staff import selectors
 from accounts.staff.outcomes import ActionContext
 from accounts.staff.registry import CHANGE_PERMISSION, Danger, UserState, staff_action

@@ -2,8 +2,9 @@
 
 An action is a decorated callable (as in ``django.contrib.admin.actions``): ``@staff_action(...)`` records its
 name, label, permission, the user states it applies to, its confirmation and success texts, its danger
-level and, when it has one, its ``cognito_users`` subcommand. ``accounts/staff/actions.py`` holds the
-declarations; ``accounts/staff/service.py`` runs them (``perform``).
+level and, when it has one, its ``cognito_users`` subcommand. The modules in ``ACTION_MODULES``
+(``accounts/staff/actions.py`` and its siblings) hold the declarations; ``accounts/staff/service.py`` runs
+them (``perform``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -232,10 +234,21 @@ def staff_action(
     return register
 
 
-def _loaded() -> dict[str, StaffAction]:
-    # The declarations register themselves on import, in this order.
-    from accounts.staff import actions, attributes, passwords  # noqa: F401
+# The modules of the declarations, which register themselves on import: in this order, the order of the
+# buttons on the user page (and of the bulk actions and the command's subcommands).
+ACTION_MODULES = (
+    "accounts.staff.actions",
+    "accounts.staff.device_actions",
+    "accounts.staff.group_actions",
+    "accounts.staff.lifecycle_actions",
+    "accounts.staff.attribute_changes",
+    "accounts.staff.passwords",
+)
 
+
+def _loaded() -> dict[str, StaffAction]:
+    for module in ACTION_MODULES:
+        import_module(module)
     return _ACTIONS
 
 

@@ -86,7 +86,7 @@ def user_state(
 
 def person_names(user: CognitoUser) -> dict[str, str]:
     """The names a user is known by (``username``, ``email``, ``preferred_username``): what a new password
-    for them must not resemble or contain (``accounts.forms.new_password_problems``)."""
+    for them must not resemble or contain (``accounts.password_rules.new_password_problems``)."""
     return {
         "username": user.username,
         "email": user.email or "",

@@ -19,9 +19,10 @@ from accounts.cognito import errors, get_idp, pool_description
 from accounts.cognito.descriptions import SIGN_IN_EMAIL, SIGN_IN_PHONE
 from accounts.cognito.types import CognitoUser
 from accounts.flows import account, passwords
-from accounts.forms import ForgetDeviceForm, PasswordChangeForm, current_policy, password_rules
+from accounts.forms import ForgetDeviceForm, PasswordChangeForm
 from accounts.identity import looks_like_sub
 from accounts.models import RememberedDevice
+from accounts.password_rules import current_policy, password_rules
 from accounts.signin import state
 from accounts.signin.state import SessionTokens
 from accounts.views.attributes import attribute_rows

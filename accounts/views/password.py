@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.cognito import errors, pool_description
 from accounts.flows import passwords
-from accounts.forms import PasswordResetConfirmForm, PasswordResetForm, current_policy, password_rules
+from accounts.forms import PasswordResetConfirmForm, PasswordResetForm
 from accounts.identity import sign_in_label
+from accounts.password_rules import current_policy, password_rules
 from accounts.views.common import (
     LOGIN_USERNAME_KEY,
     RESET_USERNAME_KEY,

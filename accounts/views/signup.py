@@ -20,8 +20,9 @@ from accounts import ratelimit
 from accounts.cognito import errors, pool_description
 from accounts.cognito.descriptions import SIGN_IN_EMAIL, SIGN_IN_PHONE
 from accounts.flows import signup as flow
-from accounts.forms import ConfirmForm, SignUpForm, current_policy, password_rules
+from accounts.forms import ConfirmForm, SignUpForm
 from accounts.identity import confirmation_label
+from accounts.password_rules import current_policy, password_rules
 from accounts.views.common import (
     CONFIRM_USERNAME_KEY,
     LOGIN_USERNAME_KEY,

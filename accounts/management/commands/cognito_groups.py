@@ -18,18 +18,14 @@ from accounts import exporting
 from accounts.cognito import errors, get_idp
 from accounts.cognito.types import CognitoUser
 from accounts.management.cli import (
-    Column,
     confirm,
     describe_error,
     operator_errors,
     operator_label,
     positive_int,
-    printable,
     require_configuration,
-    stream_table,
-    timestamp,
-    yes_no,
 )
+from accounts.management.output import Column, printable, stream_table, timestamp, yes_no
 from accounts.staff import groups, selectors
 from accounts.staff.forms import GroupForm
 from accounts.staff.outcomes import Outcome

@@ -20,17 +20,8 @@ from django.utils.translation import gettext as _
 from accounts.cognito import errors, get_idp
 from accounts.cognito.descriptions import PasswordPolicy
 from accounts.cognito.outbox import endpoint_is_loopback
-from accounts.forms import password_problems
-from accounts.management.cli import (
-    Column,
-    describe_error,
-    operator_errors,
-    printable,
-    require_configuration,
-    stream_table,
-    where,
-    yes_no,
-)
+from accounts.management.cli import describe_error, operator_errors, require_configuration, where
+from accounts.management.output import Column, printable, stream_table, yes_no
 from accounts.management.scenario_console import (
     STEPS,
     ScenarioConsole,
@@ -40,6 +31,7 @@ from accounts.management.scenario_console import (
     group_key,
     local_mail_hint,
 )
+from accounts.password_rules import password_problems
 from accounts.scenario import (
     LocalCodes,
     MfaSignUpScenario,

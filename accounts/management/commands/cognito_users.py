@@ -23,21 +23,16 @@ from accounts.cognito.types import CognitoUser
 from accounts.identity import username_problem
 from accounts.management import edits
 from accounts.management.cli import (
-    Column,
     confirm,
     describe_error,
     operator_errors,
     operator_label,
     positive_int,
-    printable,
     require_configuration,
-    stream_table,
-    timestamp,
     user_not_found,
-    write_user,
-    yes_no,
 )
 from accounts.management.exports import ExportMixin
+from accounts.management.output import Column, printable, stream_table, timestamp, write_user, yes_no
 from accounts.staff import registry, selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.query import UserQuery

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.cognito import errors, pool_description
 from accounts.cognito.descriptions import PoolDescription, SchemaAttribute
 from accounts.cognito.types import CognitoUser
-from accounts.staff import attributes, registry, selectors
+from accounts.staff import attribute_changes, attributes, registry, selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import CHANGE_PERMISSION, VIEW_PERMISSION, Actor
 from accounts.staff.reports import cognito_said, report
@@ -38,8 +38,8 @@ from accounts.staff.views.common import (
 )
 
 VERIFICATION_CHOICES = [
-    (attributes.SEND_CODE, gettext_lazy("Send the user a code to verify it")),
-    (attributes.MARK_VERIFIED, gettext_lazy("Mark it verified (you have checked it yourself)")),
+    (attribute_changes.SEND_CODE, gettext_lazy("Send the user a code to verify it")),
+    (attribute_changes.MARK_VERIFIED, gettext_lazy("Mark it verified (you have checked it yourself)")),
 ]
 
 
@@ -85,7 +85,7 @@ class UserChangeForm(forms.Form):
         initial = {a.name: user.attributes.get(a.name, "") for a in schema}
         for attribute, flag in attributes.VERIFIED_FLAGS.items():
             initial[flag] = user.attributes.get(flag) == "true"
-            initial[f"{attribute}_verification"] = attributes.SEND_CODE
+            initial[f"{attribute}_verification"] = attribute_changes.SEND_CODE
         super().__init__(*args, initial=initial, **kwargs)
         self.user = user
         self.schema = schema
@@ -165,9 +165,9 @@ class UserChangeForm(forms.Form):
         result.insert(0, {"title": _("Set by Cognito"), "rows": [row for row in fixed if row["value"]]})
         return result
 
-    def plan(self) -> attributes.Plan:
-        """What the valid form asks for, as AdminUpdate/DeleteUserAttributes calls (``attributes.plan``):
-        only the attributes the person changed, line breaks sent as LF."""
+    def plan(self) -> attribute_changes.Plan:
+        """What the valid form asks for, as AdminUpdate/DeleteUserAttributes calls
+        (``attribute_changes.plan``): only the attributes the person changed, line breaks sent as LF."""
         data = self.cleaned_data
         wanted = {
             name: attributes.plain_lines(data.get(name) or "")
@@ -180,15 +180,15 @@ class UserChangeForm(forms.Form):
             if flag in self.fields and self._switched(flag)
         }
         verification = {name: data.get(f"{name}_verification") or "" for name in attributes.VERIFIED_FLAGS}
-        return attributes.plan(
+        return attribute_changes.plan(
             self.user, wanted, verified=verified, verification=verification, pool=self.pool
         )
 
 
-def _place_refusal(form: UserChangeForm, change: attributes.Plan, error: errors.CognitoError) -> None:
+def _place_refusal(form: UserChangeForm, change: attribute_changes.Plan, error: errors.CognitoError) -> None:
     """Cognito's refusal on the field it names (its message names the attribute), else on the form."""
     if isinstance(error, errors.AliasExists):
-        name, message = attributes.alias_refusal(error, change, form.pool)
+        name, message = attribute_changes.alias_refusal(error, change, form.pool)
         form.add_error(name if name in form.fields else None, message)
         return
     message = cognito_said(error)
@@ -202,14 +202,14 @@ def _place_refusal(form: UserChangeForm, change: attributes.Plan, error: errors.
     form.add_error(None, message)
 
 
-def _say_verification(request: HttpRequest, change: attributes.Plan, label: str) -> None:
+def _say_verification(request: HttpRequest, change: attribute_changes.Plan, label: str) -> None:
     if change.sent_for_verification:
         messages.info(
             request,
             _("Cognito sends %(username)s a code to verify the new %(attributes)s.")
             % {"username": label, "attributes": ", ".join(change.sent_for_verification)},
         )
-    for notice in attributes.pending_notice(change, label):
+    for notice in attribute_changes.pending_notice(change, label):
         messages.warning(request, notice)
 
 
@@ -267,7 +267,7 @@ def user_change(request: HttpRequest, sub: str, *, site: admin.AdminSite) -> Htt
             unavailable = isinstance(result.error, errors.CognitoUnavailable)
             if result.partial and result.error is not None and not unavailable:
                 # Update applied, deletion refused: sending it again would be refused the same way.
-                messages.error(request, attributes.partial_refusal(change, result.error, label))
+                messages.error(request, attribute_changes.partial_refusal(change, result.error, label))
             elif result.partial or unavailable or result.error is None:
                 say(request, report(result, action, label))
                 status = 503 if unavailable else 400

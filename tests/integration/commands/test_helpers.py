@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from accounts.cognito.outbox import endpoint_is_loopback
-from accounts.management.cli import Column, fit, operation_name, printable, stream_table
+from accounts.management.cli import operation_name
 from accounts.management.commands.cognito_scenario import describe_policy, group_key
+from accounts.management.output import Column, fit, printable, stream_table
 from accounts.totp import otpauth_uri, qr_text
 from accounts.totp import seconds_left_in_window as seconds_left_in_totp_window
 

@@ -10,8 +10,9 @@ import pytest
 from django.core.management.base import CommandError
 
 from accounts.cognito.descriptions import PasswordPolicy
-from accounts.forms import NewPasswordForm, new_password_problems
+from accounts.forms import NewPasswordForm
 from accounts.models import AuditEvent
+from accounts.password_rules import new_password_problems
 from accounts.staff.passwords import temporary_password
 from tests.conftest import STRONG_PASSWORD
 from tests.integration.commands.conftest import run_command

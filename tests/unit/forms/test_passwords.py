@@ -1,11 +1,12 @@
-"""accounts.forms: password checks made before Cognito is called."""
+"""accounts.password_rules and the password forms: password checks made before Cognito is called."""
 
 from __future__ import annotations
 
 import pytest
 
 from accounts.cognito.descriptions import PasswordPolicy
-from accounts.forms import NewPasswordForm, SignUpForm, password_guessability_problems
+from accounts.forms import NewPasswordForm, SignUpForm
+from accounts.password_rules import password_guessability_problems
 
 POLICY = PasswordPolicy(minimum_length=10)
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts.cognito import errors
 from accounts.cognito.descriptions import PoolDescription, SchemaAttribute
 from accounts.cognito.types import CognitoUser
-from accounts.staff import attributes
+from accounts.staff import attribute_changes, attributes
 
 
 def user(**attrs: str) -> CognitoUser:
@@ -117,10 +117,16 @@ def test_the_command_checks_every_pair_and_skips_untouched_ones():
 @pytest.mark.parametrize(
     ("settings", "before", "choice", "pending", "sent"),
     [
-        (("email",), "true", attributes.SEND_CODE, ["email"], []),
-        (("email",), "false", attributes.SEND_CODE, [], ["email"]),  # nothing verified to keep in force
-        (("email",), "true", attributes.MARK_VERIFIED, [], []),
-        ((), "true", attributes.SEND_CODE, [], ["email"]),
+        (("email",), "true", attribute_changes.SEND_CODE, ["email"], []),
+        (
+            ("email",),
+            "false",
+            attribute_changes.SEND_CODE,
+            [],
+            ["email"],
+        ),  # nothing verified to keep in force
+        (("email",), "true", attribute_changes.MARK_VERIFIED, [], []),
+        ((), "true", attribute_changes.SEND_CODE, [], ["email"]),
     ],
 )
 def test_a_changed_email_waits_for_the_code_only_where_the_pool_keeps_the_old_one(
@@ -128,15 +134,15 @@ def test_a_changed_email_waits_for_the_code_only_where_the_pool_keeps_the_old_on
 ):
     described = pool(attributes_require_verification_before_update=settings)
     ann = user(email_verified=before)
-    change = attributes.plan(
+    change = attribute_changes.plan(
         ann, {"email": "new@example.com"}, verification={"email": choice}, pool=described
     )
     assert (change.pending_verification, change.sent_for_verification) == (pending, sent)
-    again = attributes.decode(change.encode(), user=ann, pool=described)
+    again = attribute_changes.decode(change.encode(), user=ann, pool=described)
     assert (again.pending_verification, again.sent_for_verification) == (pending, sent)
     if pending:
         assert change.describe() == "pending verification: email"
-        assert "takes effect only once" in attributes.pending_notice(change, "ann")[0]
+        assert "takes effect only once" in attribute_changes.pending_notice(change, "ann")[0]
 
 
 ALIASES = pool(alias_attributes=("email", "preferred_username"))
@@ -162,19 +168,19 @@ ALIASES = pool(alias_attributes=("email", "preferred_username"))
 )
 def test_an_alias_refusal_belongs_to_the_attribute_that_caused_it(message, update, field):
     error = errors.AliasExists(message, code="AliasExistsException")
-    name, said = attributes.alias_refusal(error, attributes.Plan(update=update), ALIASES)
+    name, said = attribute_changes.alias_refusal(error, attribute_changes.Plan(update=update), ALIASES)
     assert name == field
     if field is None:
         assert said.startswith(
             "Another account already signs in with one of these: email, preferred_username"
         )
     else:
-        assert said == str(attributes.ALIAS_TAKEN[field])
+        assert said == str(attribute_changes.ALIAS_TAKEN[field])
 
 
 def test_a_partial_refusal_names_what_was_applied_and_what_was_refused_never_values():
-    change = attributes.Plan(update={"given_name": "Secret"}, delete=["nickname"])
+    change = attribute_changes.Plan(update={"given_name": "Secret"}, delete=["nickname"])
     error = errors.InvalidParameter("cannot delete nickname", code="InvalidParameterException")
-    said = attributes.partial_refusal(change, error, "ann")
+    said = attribute_changes.partial_refusal(change, error, "ann")
     assert "Applied: given_name. Refused: clearing nickname (Cognito: cannot delete nickname)" in said
     assert "Secret" not in said and "Run it again" not in said

@@ -9,7 +9,7 @@ import pytest
 
 from accounts.cognito.descriptions import PoolDescription, SchemaAttribute
 from accounts.cognito.types import CognitoUser, Page
-from accounts.staff import attributes, groups, history, merged
+from accounts.staff import attribute_changes, attributes, groups, history, merged
 from accounts.staff.formats import staff_time
 
 
@@ -55,7 +55,7 @@ def test_the_form_lists_standard_then_custom_attributes_and_reads_the_schema():
         ({"email": "new@example.com"}, {}, {"email": "new@example.com"}, [], ["email"]),
         (
             {"email": "new@example.com"},
-            {"verification": {"email": attributes.MARK_VERIFIED}},
+            {"verification": {"email": attribute_changes.MARK_VERIFIED}},
             {"email": "new@example.com", "email_verified": "true"},
             [],
             [],
@@ -72,21 +72,23 @@ def test_the_form_lists_standard_then_custom_attributes_and_reads_the_schema():
 )
 def test_plans(wanted, options, update, delete, sent):
     before = user("ann", "old@example.com", email_verified="true", nickname="annie")
-    plan = attributes.plan(before, wanted, **options)
+    plan = attribute_changes.plan(before, wanted, **options)
     assert (plan.update, plan.delete, plan.sent_for_verification) == (update, delete, sent)
-    again = attributes.decode(plan.encode())
+    again = attribute_changes.decode(plan.encode())
     assert (again.update, again.delete, again.sent_for_verification) == (update, delete, sent)
 
 
 def test_a_plan_describes_names_never_values():
-    plan = attributes.plan(user("ann", nickname="secret-nick"), {"nickname": "", "given_name": "Private"})
+    plan = attribute_changes.plan(
+        user("ann", nickname="secret-nick"), {"nickname": "", "given_name": "Private"}
+    )
     assert plan.describe() == "changed: given_name; removed: nickname"
 
 
 def test_decode_refuses_anything_but_an_object_of_strings():
     for bad in ("[]", '{"a": 1}', "null"):
         with pytest.raises(ValueError):
-            attributes.decode(bad)
+            attribute_changes.decode(bad)
 
 
 # -- group names in URLs ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""accounts.staff.registry and the declarations in accounts.staff.actions: one table, read everywhere."""
+"""accounts.staff.registry and the declarations it loads (accounts.staff.actions and its siblings): one table,
+read everywhere."""
 
 from __future__ import annotations
 
