@@ -94,7 +94,7 @@ def main() -> None:
         rows.append((name, count, wall * 1000, meter.seconds * 1000, calls, budget, detail))
 
     client = Client(HTTP_USER_AGENT="bench")
-    password = "Bench-Passw0rd!42"
+    password = "Orbit-Passw0rd!42"  # must not contain the username (the name rule)
     client.get("/accounts/signup/")  # DescribeUserPool, cached per process afterwards
     from accounts.cognito import client_description
 
@@ -108,6 +108,8 @@ def main() -> None:
             response = client.get(response["Location"])
         if response.status_code >= 400:
             raise SystemExit(f"{url} answered {response.status_code}")
+        if b"is-invalid" in response.content:  # a form shown again with errors: the flow did not happen
+            raise SystemExit(f"{url} refused the form: the bench's input no longer passes the portal's rules")
         return response
 
     def outbox_code(username: str) -> str:
