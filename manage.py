@@ -15,18 +15,20 @@ LOCAL_ENV = Path(__file__).resolve().parent / ".local" / "env"
 FALSE_VALUES = {"0", "false", "no", "off", "n", "f", ""}
 
 
-def read_local_env() -> None:
+def read_local_env() -> Path | None:
     """Load ``.local/env`` (``$LOCAL_DATA_DIR/env``, or ``PORTAL_LOCAL_ENV``) beneath the real environment,
-    unless DJANGO_DEBUG=0."""
+    unless DJANGO_DEBUG=0. Returns the path looked for when it was not there (None otherwise)."""
     debug = os.environ.get("DJANGO_DEBUG")
     if debug is not None and debug.strip().lower() in FALSE_VALUES:
-        return
+        return None
     data_dir = os.environ.get("LOCAL_DATA_DIR")  # the folder `make run` was told to use, if any
     path = Path(os.environ.get("PORTAL_LOCAL_ENV") or (Path(data_dir) / "env" if data_dir else LOCAL_ENV))
-    if path.is_file():
-        import environ
+    if not path.is_file():
+        return path
+    import environ
 
-        environ.Env.read_env(path, overwrite=False)
+    environ.Env.read_env(path, overwrite=False)
+    return None
 
 
 def choose_local_database(argv: list[str]) -> None:
@@ -40,7 +42,7 @@ def choose_local_database(argv: list[str]) -> None:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    read_local_env()
+    missing_env = read_local_env()
     choose_local_database(sys.argv)
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
@@ -51,7 +53,13 @@ def main() -> None:
     except ImproperlyConfigured as exc:
         if settings.configured:  # the settings loaded: a command's own error keeps its traceback
             raise
-        sys.stderr.write(f"manage.py: {exc}\n")
+        hint = ""
+        if missing_env is not None and os.environ.get("DJANGO_DEBUG") is None:
+            hint = (
+                f" No local settings at {missing_env}: to use the pool of a running `make run`, start this"
+                " in its checkout with the same LOCAL_DATA_DIR it was given (if any)."
+            )
+        sys.stderr.write(f"manage.py: {exc}{hint}\n")
         sys.exit(2)
 
 

@@ -28,10 +28,15 @@ class StaffMemberChoices(forms.ModelMultipleChoiceField):
     chose (not the generated id of an email-as-username pool)."""
 
     def label_from_instance(self, user: User) -> str:
-        name = user.display_name
-        if name == user.username or looks_like_sub(user.username):
-            return name
-        return f"{name} ({user.username})"
+        return member_label(user)
+
+
+def member_label(user: User) -> str:
+    """A member's human name, with the username beside it when a person chose it (never a generated id)."""
+    name = user.display_name
+    if name == user.username or looks_like_sub(user.username):
+        return name
+    return f"{name} ({user.username})"
 
 
 class MembersWidget(FilteredSelectMultiple):
@@ -68,11 +73,8 @@ class PermissionGroupForm(forms.ModelForm):
         members.queryset = User.objects.filter(is_staff=True).order_by("username")
         if self.instance.pk:
             members.initial = list(self.instance.user_set.filter(is_staff=True).values_list("pk", flat=True))
-        if self.instance.pk and self.instance.name == STAFF_GROUP_NAME:
-            members.disabled = True
-            members.help_text = _(
-                "Everyone in the Cognito staff group is a member, set at each sign-in: change it in Cognito."
-            )
+        if is_cognito_staff_group(self.instance):
+            members.disabled = True  # shown read-only by the admin (PermissionGroupAdmin.staff_members)
 
     def _save_m2m(self) -> None:
         super()._save_m2m()
@@ -84,11 +86,35 @@ class PermissionGroupForm(forms.ModelForm):
         self.instance.user_set.set([*self.cleaned_data["members"], *kept])
 
 
+def is_cognito_staff_group(group: Group | None) -> bool:
+    """True for the Django group that ``roles.apply_groups`` keeps in step with Cognito's staff group."""
+    return bool(group is not None and group.pk and group.name == STAFF_GROUP_NAME)
+
+
 class PermissionGroupAdmin(GroupAdmin):
-    """Django's GroupAdmin with the members field (see the module docstring)."""
+    """Django's GroupAdmin with the members field (see the module docstring); the Cognito staff group's
+    members are a read-only list, since Cognito decides them."""
 
     form = PermissionGroupForm
     fieldsets = ((None, {"fields": ("name", "permissions", "members")}),)
+
+    def get_fieldsets(self, request, obj=None):
+        if is_cognito_staff_group(obj):
+            return ((None, {"fields": ("name", "permissions", "staff_members")}),)
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("staff_members",) if is_cognito_staff_group(obj) else ()
+
+    @admin.display(description=_("Members"))
+    def staff_members(self, group: Group) -> str:
+        """The members as a list, and where they are decided."""
+        names = [member_label(user) for user in group.user_set.filter(is_staff=True).order_by("username")]
+        return format_html(
+            '{}<p class="help">{}</p>',
+            ", ".join(names) or "—",
+            _("Everyone in the Cognito staff group is a member, set at each sign-in: change it in Cognito."),
+        )
 
     def add_view(self, request, form_url="", extra_context=None):
         # "Add group" alone reads like the pool's groups; say which kind this is.

@@ -137,11 +137,19 @@ def population(cognito, staff_cookie):
 
     get_idp().create_group("editors", description="People who edit the handbook", precedence=3)
     get_idp().create_group("handbook-reviewers")
+    for group in ("customer-support-escalations", "operations-and-infrastructure-team"):
+        get_idp().create_group(group)
+    # Values as real directories hold them (the issue #14 re-check's data, which once pushed the list
+    # sideways at 1280 px): long hyphenated names, a long address, a long number, long group names.
     cognito.create_user(
         "ann",
-        email="ann.longname-for-the-layout@example-company-with-a-long-domain.com",
-        attributes={"given_name": "Ann", "family_name": "Example", "phone_number": "+4930123456"},
-        groups=("editors",),
+        email="christopher.alexander.montgomery-smythe@engineering.department.example.org",
+        attributes={
+            "given_name": "Maximilian-Alexander",
+            "family_name": "Montgomery-Smythe-Wellington",
+            "phone_number": "+4915112345678",
+        },
+        groups=("editors", "customer-support-escalations", "operations-and-infrastructure-team"),
     )
     remember_device(cognito, "ann", name="Firefox on a laptop with a long device name")
     readers = create_users(

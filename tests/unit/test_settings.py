@@ -223,6 +223,8 @@ def test_a_bare_command_without_debug_or_secret_key_is_one_line():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "DJANGO_SECRET_KEY is not set" in lines[0] and "DJANGO_DEBUG=1" in lines[0]
+    # A second terminal beside a `make run` that was given its own LOCAL_DATA_DIR: the local case is named.
+    assert "No local settings at " in lines[0] and "same LOCAL_DATA_DIR" in lines[0]
     assert "Traceback" not in result.stderr
 
 
