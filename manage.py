@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-LOCAL_ENV = Path(__file__).resolve().parent / ".local" / "env"
+ROOT = Path(__file__).resolve().parent
 FALSE_VALUES = {"0", "false", "no", "off", "n", "f", ""}
 
 
@@ -21,8 +21,9 @@ def read_local_env() -> Path | None:
     debug = os.environ.get("DJANGO_DEBUG")
     if debug is not None and debug.strip().lower() in FALSE_VALUES:
         return None
-    data_dir = os.environ.get("LOCAL_DATA_DIR")  # the folder `make run` was told to use, if any
-    path = Path(os.environ.get("PORTAL_LOCAL_ENV") or (Path(data_dir) / "env" if data_dir else LOCAL_ENV))
+    from accounts.management.local_data import local_env_file
+
+    path = local_env_file(ROOT)
     if not path.is_file():
         return path
     import environ
@@ -37,7 +38,7 @@ def choose_local_database(argv: list[str]) -> None:
     if len(argv) > 1 and argv[1] == "runlocal" and not os.environ.get("DATABASE_URL"):
         from accounts.management.local_data import data_dir, database_url
 
-        os.environ["DATABASE_URL"] = database_url(data_dir(Path(__file__).resolve().parent))
+        os.environ["DATABASE_URL"] = database_url(data_dir(ROOT))
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.cognito import errors
 from accounts.cognito.filters import FilterError
+from accounts.management.local_data import local_env_file
 from accounts.management.output import printable
 
 INTERRUPTED_STATUS = 130  # what shells report for a process ended by SIGINT
@@ -71,18 +72,9 @@ def require_configuration() -> None:
             )
             % {
                 "names": " and ".join(missing) + (" is" if len(missing) == 1 else " are"),
-                "env_file": local_env_file(),
+                "env_file": local_env_file(settings.BASE_DIR),
             }
         )
-
-
-def local_env_file() -> Path:
-    """The env file ``manage.py`` reads in local development (see ``manage.read_local_env``):
-    PORTAL_LOCAL_ENV, else ``$LOCAL_DATA_DIR/env``, else ``.local/env`` in the checkout."""
-    from accounts.management.local_data import ENV_FILE, data_dir
-
-    named = os.environ.get("PORTAL_LOCAL_ENV")
-    return Path(named) if named else data_dir(settings.BASE_DIR) / ENV_FILE
 
 
 def describe_error(exc: errors.CognitoError) -> str:

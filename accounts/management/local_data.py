@@ -72,6 +72,13 @@ def data_dir(base_dir: Path) -> Path:
     return Path(os.environ.get("LOCAL_DATA_DIR") or base_dir / ".local")
 
 
+def local_env_file(base_dir: Path) -> Path:
+    """The env file ``manage.py`` reads in local development: PORTAL_LOCAL_ENV, else ``env`` in the
+    local-data folder (``$LOCAL_DATA_DIR/env``, else ``.local/env`` in ``base_dir``)."""
+    named = os.environ.get("PORTAL_LOCAL_ENV")
+    return Path(named) if named else data_dir(base_dir) / ENV_FILE
+
+
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` readable by the owner only (0600), replacing it atomically."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
