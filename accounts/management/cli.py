@@ -153,7 +153,7 @@ def positive_int(text: str) -> int:
 
 def user_not_found(username: str) -> CommandError:
     """'No such user', with the spelling hint that fits the pool (case matters only in some pools)."""
-    from accounts.cognito import errors, pool_description
+    from accounts.cognito import pool_description
 
     try:
         case_sensitive = pool_description().case_sensitive

@@ -193,8 +193,7 @@ class Command(BaseCommand):
                 % {"group": printable(name)}
             )
         try:
-            get_idp().get_group(name)
-            counted, complete = groups.count_members(name)
+            counted, complete = groups.count_members(name)  # ListUsersInGroup: ResourceNotFound when none
         except errors.ResourceNotFound:
             raise self._no_such_group(name) from None
         members = str(counted) if complete else _("at least %(count)d") % {"count": counted}

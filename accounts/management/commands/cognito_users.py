@@ -283,12 +283,14 @@ class Command(ExportMixin, BaseCommand):
             raise CommandError(_("--email is required: the address the invitation goes to."))
         return email
 
-    def _warn_where_it_does_not_apply(self, action: StaffAction, names: list[str]) -> None:
+    def _warn_where_it_does_not_apply(self, action: StaffAction, names: list[str]) -> dict[str, CognitoUser]:
         """Say before asking when the action does not fit a user as Cognito lists them now (the rule the
-        pages use to decide what they offer); the operator may still go ahead."""
+        pages use to decide what they offer); the operator may still go ahead. Returns the users found, by
+        the name given, so the action does not look them up a second time."""
+        found: dict[str, CognitoUser] = {}
         for name in names:
             try:
-                user = selectors.find_user(name)
+                user = found[name] = selectors.find_user(name)
             except errors.CognitoError:
                 continue  # the action itself reports it
             if not action.applies(UserState(user)):
@@ -304,15 +306,17 @@ class Command(ExportMixin, BaseCommand):
                         "enabled": _("enabled") if user.enabled else _("disabled"),
                     }
                 )
+        return found
 
     def act(
         self, action: StaffAction, names: list[str], parameter: str | None, reason: str, assume_yes: bool
     ) -> None:
         """Each user in turn, each with its own audit record; a failure does not stop the others."""
+        found: dict[str, CognitoUser] = {}
         if action.creates_user:
             parameter = self._invitation_email(names[0], parameter)
         else:
-            self._warn_where_it_does_not_apply(action, names)
+            found = self._warn_where_it_does_not_apply(action, names)
         shown = {"username": ", ".join(printable(n) for n in names), "parameter": printable(parameter or "")}
         confirm(
             str(action.confirmation % shown),
@@ -324,7 +328,7 @@ class Command(ExportMixin, BaseCommand):
         actor = Actor.operator(operator_label())
         problems: list[str] = []
         for name in names:
-            result = attempt(action.name, name, actor=actor, reason=reason, **params)
+            result = attempt(action.name, found.get(name, name), actor=actor, reason=reason, **params)
             label = printable(selectors.staff_label(result.user) if result.user else name)
             if result.outcome is Outcome.DONE:
                 self.stdout.write(self.style.SUCCESS(report(result, action, label).text))
