@@ -50,10 +50,14 @@ def password_rules(policy: PasswordPolicy | None) -> list[str]:
 
 
 def password_problems(policy: PasswordPolicy | None, password: str) -> list[str]:
-    """What ``password`` lacks under the pool's ``policy``, one sentence each ([]: nothing, or no policy)."""
-    if policy is None:
-        return []
+    """What ``password`` lacks under the pool's ``policy``, one sentence each ([]: nothing). Blanks at its
+    edges are refused whatever the policy (Cognito's password pattern forbids them); with no ``policy``
+    (unknown now) nothing else is checked."""
     problems = []
+    if password != password.strip():
+        problems.append(_("A password cannot start or end with a space."))
+    if policy is None:
+        return problems
     if len(password) < policy.minimum_length:
         problems.append(_("Use at least %(count)d characters.") % {"count": policy.minimum_length})
     if policy.require_uppercase and not any(c.isupper() for c in password):
@@ -142,9 +146,4 @@ def new_password_problems(password: str, policy: PasswordPolicy | None, **names:
     ``policy`` (None: unknown now, Cognito checks), a common password, or one like the person's ``names``
     (``username``, ``email``, ``preferred_username``). The one rule set of the end-user forms, the staff
     "Set password" page and ``cognito_users set-password`` (typed and generated passwords alike)."""
-    problems = []
-    if password != password.strip():
-        problems.append(_("A password cannot start or end with a space."))
-    problems += password_problems(policy, password)
-    problems += password_guessability_problems(password, **names)
-    return problems
+    return password_problems(policy, password) + password_guessability_problems(password, **names)

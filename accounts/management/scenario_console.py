@@ -64,8 +64,6 @@ class ScenarioConsole:
         while True:
             password = self._password()
             problems = password_problems(policy, password)
-            if password != password.strip():
-                problems.insert(0, _("A password cannot start or end with a space."))
             if not problems:
                 return password
             for problem in problems:
