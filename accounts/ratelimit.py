@@ -304,8 +304,9 @@ class RateLimiter:
         self.action = action
         self.limits = limits_for(action)
         self.ip = _digest(client_ip(request))
-        self.user = _digest(normalise(username)) if normalise(username) else ""
-        self.pair = _digest(normalise(username), client_ip(request)) if self.user else ""
+        name = normalise(username)  # once: it may look the account up in the mirror users
+        self.user = _digest(name) if name else ""
+        self.pair = _digest(name, client_ip(request)) if name else ""
 
     def _key(self, scope: str, ident: str) -> str:
         return f"rl:{self.action}:{scope}:{ident}"
@@ -362,9 +363,10 @@ def _store_hit(key: str, ttl: int) -> tuple[int, int]:
 
 def cooldown_remaining(action: str, username: str) -> int:
     """Seconds until ``username`` may trigger ``action`` again (0 when it may now)."""
-    if not normalise(username):
+    name = normalise(username)
+    if not name:
         return 0
-    return peek(f"rl:{action}:cooldown:{_digest(normalise(username))}")[1]
+    return peek(f"rl:{action}:cooldown:{_digest(name)}")[1]
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.ratelimit.clear_sign_in_counters")
@@ -378,10 +380,12 @@ def clear_sign_in_counters(sender, request: HttpRequest | None, user, **kwargs) 
         getattr(user, "preferred_username", "") or "",
         getattr(user, "cognito_sub", "") or "",
     }
+    # Each name's counting form once (usually one key: the account's sub), then each action's pair key.
+    counted = {normalise(name) for name in names} - {""}
+    address = client_ip(request)
     for action in SIGN_IN_ACTIONS:
-        for name in names:
-            if normalise(name):
-                RateLimiter(request, action, name).succeeded()
+        for name in counted:
+            reset(f"rl:{action}:pair:{_digest(name, address)}")  # as RateLimiter.succeeded()
 
 
 def too_many_requests(request: HttpRequest, blocked: Blocked) -> HttpResponse:
