@@ -170,17 +170,13 @@ class CodeStage(Stage):
     def answer(self, form: forms.Form) -> Step:
         code = form.cleaned_data["code"]
         if not state.first_use(self._used_key(code), USED_CODE_SECONDS):
-            return self.flow.wrong_code(
-                self.pending, _("That code has just been used. Wait for the next one.")
-            )
+            return self.flow.wrong_code(self.pending, str(self.used_code_message))
         try:
             return super().answer(form)
         except errors.ExpiredCode:
-            return self.flow.wrong_code(
-                self.pending, _("That code has expired or was used already. Wait for the next one.")
-            )
+            return self.flow.wrong_code(self.pending, str(self.expired_code_message))
         except (errors.CodeMismatch, errors.InvalidParameter):
-            return self.flow.wrong_code(self.pending)
+            return self.flow.wrong_code(self.pending, str(self.wrong_code_message))
 
 
 @register
