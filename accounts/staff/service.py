@@ -166,10 +166,13 @@ def _refused(
     An action that does not fit the user, where another does (``StaffAction.instead``), is refused too,
     with ``instead`` naming the other action.
     """
-    refused = refusal(spec, before, actor=actor, params=params)
-    instead = spec.alternative(selectors.user_state(before))
+    # The user's state (audit-trail reads for some) only for actions that name another one instead, and
+    # the refusal (maybe a Cognito call) only when no other action was named.
+    instead = spec.alternative(selectors.user_state(before)) if spec.instead else None
     if instead:
         refused = spec.instead_message(instead, selectors.staff_label(before))
+    else:
+        refused = refusal(spec, before, actor=actor, params=params)
     if not refused:
         return None
     event = audit.record(
