@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from accounts import audit, roles
@@ -24,6 +23,7 @@ from accounts.cognito import errors, get_idp
 from accounts.cognito.idp import last_request_id
 from accounts.cognito.types import Group
 from accounts.models import AuditEvent
+from accounts.staff import selectors
 from accounts.staff.outcomes import Outcome
 from accounts.staff.registry import Actor
 
@@ -63,11 +63,6 @@ def count_members(name: str) -> tuple[int, bool]:
     limit = COUNT_PAGE_LIMIT * 60
     counted = sum(1 for _user in islice(get_idp().iter_users_in_group(name), limit + 1))
     return min(counted, limit), counted <= limit
-
-
-def forget_cached_names() -> None:
-    """The user list's cached group names (``selectors.group_names``) are stale after a create or delete."""
-    cache.delete(f"accounts.staff.groups:{get_idp().user_pool_id}")
 
 
 # -- writing --------------------------------------------------------------------------------------------
@@ -137,7 +132,7 @@ def _write(
         aws_request_id=last_request_id() if outcome is Outcome.DONE else (error.request_id if error else ""),
     )
     if action != "update_group":
-        forget_cached_names()
+        selectors.forget_group_names()
     return GroupResult(event, outcome, None if outcome is Outcome.UNKNOWN else error, group)
 
 

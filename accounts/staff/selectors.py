@@ -306,10 +306,19 @@ def device_label(username: str, device_key: str) -> str:
 
 
 # -- the pool ---------------------------------------------------------------------------------------------
+def _group_names_key() -> str:
+    return f"accounts.staff.groups:{get_idp().user_pool_id}"
+
+
+def forget_group_names() -> None:
+    """Drop the cached group names (``group_names``): stale after a group is created or deleted."""
+    cache.delete(_group_names_key())
+
+
 def group_names() -> list[str]:
     """The pool's groups (ListGroups), cached so the list page stays at one ListUsers call per view."""
     idp = get_idp()
-    key = f"accounts.staff.groups:{idp.user_pool_id}"
+    key = _group_names_key()
     names = cache.get(key)
     if names is None:
         names = [group.name for group in idp.list_groups()]

@@ -7,22 +7,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from accounts.cognito import errors, pool_description
-from accounts.cognito.descriptions import SIGN_IN_EMAIL
+from accounts.cognito import errors
 from accounts.staff import registry
 from accounts.staff.forms import InviteForm
 from accounts.staff.outcomes import Outcome
+from accounts.staff.query import email_is_username
 from accounts.staff.registry import MANAGE_PERMISSION, VIEW_PERMISSION, Actor
 from accounts.staff.reports import report
 from accounts.staff.service import attempt
 from accounts.staff.views.common import detail_url, list_url, page_context, require, say, with_retry
-
-
-def _email_is_username() -> bool:
-    try:
-        return pool_description().sign_in == SIGN_IN_EMAIL
-    except errors.CognitoError:
-        return False
 
 
 def invite(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
@@ -32,7 +25,7 @@ def invite(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
     if request.method not in {"GET", "POST"}:
         return HttpResponseNotAllowed(["GET", "POST"])
     form = InviteForm(
-        request.POST if request.method == "POST" else None, email_is_username=_email_is_username()
+        request.POST if request.method == "POST" else None, email_is_username=email_is_username()
     )
     status = 200
     if form.is_bound:
