@@ -36,10 +36,18 @@ def get_idp() -> CognitoIdentityProvider:
 _described: dict[str, tuple[float, Any]] = {}
 
 
-def _described_cached(kind: str, fetch: Callable[[], Any], refresh: bool) -> Any:
+def _fresh(kind: str) -> Any | None:
+    """The cached answer of ``kind`` if it is younger than ``POOL_CACHE_SECONDS``, else None."""
     cached = _described.get(kind)
-    if cached and not refresh and time.monotonic() - cached[0] < POOL_CACHE_SECONDS:
+    if cached and time.monotonic() - cached[0] < POOL_CACHE_SECONDS:
         return cached[1]
+    return None
+
+
+def _described_cached(kind: str, fetch: Callable[[], Any], refresh: bool) -> Any:
+    cached = None if refresh else _fresh(kind)
+    if cached is not None:
+        return cached
     description = fetch()
     _described[kind] = (time.monotonic(), description)
     return description
@@ -52,10 +60,17 @@ def pool_description(*, refresh: bool = False) -> PoolDescription:
 
 def cached_pool_description() -> PoolDescription | None:
     """The cached DescribeUserPool answer if there is a fresh one, else None; never calls Cognito."""
-    cached = _described.get("pool")
-    if cached and time.monotonic() - cached[0] < POOL_CACHE_SECONDS:
-        return cached[1]
-    return None
+    return _fresh("pool")
+
+
+def pool_description_or_none() -> PoolDescription | None:
+    """``pool_description()``, or None while Cognito cannot answer (pages then fall back to defaults)."""
+    from accounts.cognito.errors import CognitoError
+
+    try:
+        return pool_description()
+    except CognitoError:
+        return None
 
 
 def client_description(*, refresh: bool = False) -> ClientDescription:

@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import chain
 
-from accounts.cognito import errors, filters, get_idp, pool_description
+from accounts.cognito import filters, get_idp, pool_description_or_none
 from accounts.cognito.types import CognitoUser, Page
 
 MERGED_ATTRIBUTE = "username_or_email"
@@ -47,10 +47,8 @@ def _username_matches(username: str, q: str, case_sensitive: bool) -> bool:
 
 def _case_sensitive() -> bool:
     """The pool's username case rule; when it cannot be read, case-sensitive (a duplicate, never a miss)."""
-    try:
-        return pool_description().case_sensitive
-    except errors.CognitoError:
-        return True
+    pool = pool_description_or_none()
+    return True if pool is None else pool.case_sensitive
 
 
 def encode(cursors: dict[str, Cursor]) -> str:

@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import devices
-from accounts.cognito import errors, get_idp, pool_description
+from accounts.cognito import errors, get_idp, pool_description_or_none
 from accounts.cognito.descriptions import SIGN_IN_EMAIL, SIGN_IN_PHONE
 from accounts.cognito.types import CognitoUser
 from accounts.flows import account, passwords
@@ -37,10 +37,8 @@ def username_is_a_name(user: CognitoUser) -> bool:
     nor for any username that is only the sub again (it is shown once, as "User ID")."""
     if looks_like_sub(user.username) or user.username == user.sub:
         return False
-    try:
-        return pool_description().sign_in not in (SIGN_IN_EMAIL, SIGN_IN_PHONE)
-    except errors.CognitoError:
-        return True
+    pool = pool_description_or_none()
+    return pool is None or pool.sign_in not in (SIGN_IN_EMAIL, SIGN_IN_PHONE)
 
 
 def _session_over(request: HttpRequest) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from accounts.cognito import errors, pool_description
+from accounts.cognito import errors, pool_description_or_none
 from accounts.flows import passwords
 from accounts.forms import PasswordResetConfirmForm, PasswordResetForm
 from accounts.identity import sign_in_label
@@ -27,10 +27,7 @@ from accounts.views.common import (
 
 def _label() -> str:
     """The reset pages' name field is labelled as the sign-in page's (the pool's sign-in names)."""
-    try:
-        return sign_in_label(pool_description())
-    except errors.CognitoError:
-        return sign_in_label(None)
+    return sign_in_label(pool_description_or_none())
 
 
 @never_cache

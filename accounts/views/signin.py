@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import ratelimit
-from accounts.cognito import errors, pool_description
+from accounts.cognito import errors, pool_description_or_none
 from accounts.flows import account
 from accounts.forms import LoginForm
 from accounts.identity import sign_in_label
@@ -71,13 +71,6 @@ def follow(request: HttpRequest, step: Step) -> HttpResponse | None:
     return None
 
 
-def _pool_or_none():
-    try:
-        return pool_description()
-    except errors.CognitoError:
-        return None
-
-
 # -- the password step -----------------------------------------------------------------------------
 @sensitive_post_parameters("password")
 @never_cache
@@ -92,7 +85,7 @@ def sign_in_view(request: HttpRequest) -> HttpResponse:
     )
     if request.user.is_authenticated and request.method != "POST":
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
-    label = sign_in_label(_pool_or_none())
+    label = sign_in_label(pool_description_or_none())
     if request.method != "POST":
         form = LoginForm(
             initial={"username": request.session.get(LOGIN_USERNAME_KEY, ""), "next": next_url}, label=label

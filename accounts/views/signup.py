@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import ratelimit
-from accounts.cognito import errors, pool_description
+from accounts.cognito import errors, pool_description_or_none
 from accounts.cognito.descriptions import SIGN_IN_EMAIL, SIGN_IN_PHONE
 from accounts.flows import signup as flow
 from accounts.forms import ConfirmForm, SignUpForm
@@ -38,13 +38,6 @@ def reveal_existence() -> bool:
     return bool(getattr(settings, "PORTAL_REVEAL_ACCOUNT_EXISTENCE", False))
 
 
-def _pool():
-    try:
-        return pool_description()
-    except errors.CognitoError:
-        return None
-
-
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -54,7 +47,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("You already have an account and are signed in."))
         return redirect("accounts:home")
     policy = current_policy()
-    pool = _pool()
+    pool = pool_description_or_none()
     email_is_username = pool is not None and pool.sign_in == SIGN_IN_EMAIL
     form = SignUpForm(
         request.POST or None,
@@ -141,7 +134,7 @@ def _confirm_context(request: HttpRequest, form: ConfirmForm, *, wait: int = 0) 
 @require_http_methods(["GET", "POST"])
 @rate_limited("confirm", username_field="username")
 def confirm(request: HttpRequest) -> HttpResponse:
-    label = confirmation_label(_pool())
+    label = confirmation_label(pool_description_or_none())
     if request.method != "POST":
         form = ConfirmForm(initial={"username": request.session.get(CONFIRM_USERNAME_KEY, "")}, label=label)
         return render_page(request, "accounts/confirm.html", _confirm_context(request, form))
@@ -212,7 +205,7 @@ def resend(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         return redirect("accounts:confirm")
-    pool = _pool()
+    pool = pool_description_or_none()
     form = ConfirmForm(
         request.POST, label=confirmation_label(pool), resending=True, name_required=_name_required(pool)
     )

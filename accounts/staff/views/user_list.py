@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.cognito import errors, pool_description
+from accounts.cognito import errors, pool_description_or_none
 from accounts.staff import columns, registry, selectors
 from accounts.staff.changelist import UserChangeList, query_string
 from accounts.staff.query import DEFAULT_PAGE_SIZE, default_attribute
@@ -25,10 +25,8 @@ def cognito_index(request: HttpRequest, *, site: admin.AdminSite) -> HttpRespons
 
 def _case_sensitive() -> bool | None:
     """Whether usernames are case-sensitive in this pool (None: unknown right now), for the search help."""
-    try:
-        return pool_description().case_sensitive
-    except errors.CognitoError:
-        return None
+    pool = pool_description_or_none()
+    return None if pool is None else pool.case_sensitive
 
 
 def user_list(request: HttpRequest, *, site: admin.AdminSite) -> HttpResponse:
