@@ -67,9 +67,7 @@ def changes_state(operation: str) -> bool:
 
 @functools.cache
 def _api_operations() -> frozenset[str]:
-    import botocore.session
-
-    return frozenset(botocore.session.get_session().get_service_model("cognito-idp").operation_names)
+    return frozenset(failures.service_model().operation_names)
 
 
 def unsupported(operation: str) -> CognitoError:

@@ -24,12 +24,17 @@ RELABELLED = {"InvalidToken": ("InvalidParameterException", "Invalid pagination 
 
 
 @functools.cache
-def _required_members(operation: str) -> tuple[str, ...]:
+def service_model():
+    """botocore's cognito-idp service model (the API's operations and shapes), loaded once per process."""
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model("cognito-idp")
+    return botocore.session.get_session().get_service_model("cognito-idp")
+
+
+@functools.cache
+def _required_members(operation: str) -> tuple[str, ...]:
     try:
-        shape = model.operation_model(operation).input_shape
+        shape = service_model().operation_model(operation).input_shape
     except Exception:  # an unknown name has no model: nothing is known to be required
         return ()
     return tuple(shape.required_members) if shape is not None else ()
